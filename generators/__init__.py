@@ -1,0 +1,1 @@
+"""Deterministic scapy traffic generators for iotdetect (see ``generators.registry``)."""

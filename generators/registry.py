@@ -1,0 +1,64 @@
+"""Name -> generator function.  An explicit table; modules are imported on first use."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Callable
+
+from scapy.packet import Packet
+
+# dotted name -> "module:function" (module relative to this package)
+GENERATORS: dict[str, str] = {
+    "baseline.day": "baseline:day",
+    "coap.request": "coap:request",
+    "dnp3.request": "dnp3:request",
+    "dns.query": "dns:query",
+    "dns.queries": "dns:queries",
+    "enip.cip_request": "enip:cip_request",
+    "enip.list_identity": "enip:list_identity",
+    "ftp.login": "ftp:login",
+    "ftp.retr": "ftp:retr",
+    "http.request": "http:request",
+    "http.basic_auth": "http:basic_auth",
+    "http.firmware_download": "http:firmware_download",
+    "irc.session": "irc:session",
+    "modbus.request": "modbus:request",
+    "modbus.write_register": "modbus:write_register",
+    "modbus.write_coil": "modbus:write_coil",
+    "mqtt.connect": "mqtt:connect",
+    "mqtt.publish": "mqtt:publish",
+    "mqtt.subscribe": "mqtt:subscribe",
+    "ntp.query": "ntp:query",
+    "rdp.connect": "winproto:rdp_connect",
+    "sip.request": "sip:request",
+    "smb.negotiate": "winproto:smb_negotiate",
+    "snmp.get": "snmp:get",
+    "snmp.set": "snmp:set",
+    "ssdp.msearch": "ssdp:msearch",
+    "ssdp.notify": "ssdp:notify",
+    "ssh.banner": "ssh:banner",
+    "tcp.connect": "tcp:connect",
+    "tcp.connect_repeat": "tcp:connect_repeat",
+    "tcp.syn_scan": "tcp:syn_scan",
+    "telnet.connect": "telnet:connect",
+    "telnet.session": "telnet:session",
+    "tftp.read": "tftp:read",
+    "tftp.write": "tftp:write",
+    "tls.client_hello": "tls:client_hello",
+    "udp.send": "tcp:udp_send",
+}
+
+
+def names() -> list[str]:
+    """All generator names, sorted."""
+    return sorted(GENERATORS)
+
+
+def get(name: str) -> Callable[..., list[Packet]]:
+    """The generator called ``name``; ``KeyError`` listing the known names otherwise."""
+    try:
+        target = GENERATORS[name]
+    except KeyError:
+        raise KeyError(f"unknown generator {name!r}; known: {', '.join(names())}") from None
+    module, func = target.split(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), func)

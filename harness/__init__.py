@@ -1,0 +1,1 @@
+"""iotdetect: detection content for IoT VLANs, compiled to Suricata, Splunk and Sentinel."""

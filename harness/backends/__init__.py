@@ -1,0 +1,1 @@
+"""Backends turn a validated rule into one target language. Registry: name -> backend class."""

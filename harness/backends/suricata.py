@@ -1,0 +1,144 @@
+"""Suricata backend: a rule model becomes one line of Suricata 7 rule text."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from harness.backends import suricata_text as esc
+from harness.model import APP_PROTOCOLS_TCP, Condition, PayloadMatch, Rule
+from harness.networks import Networks
+from harness.templating import environment
+
+SIGNATURE_SEVERITY = {"low": "Minor", "medium": "Major", "high": "Major", "critical": "Critical"}
+PRIORITY = {"critical": 1, "high": 2, "medium": 3, "low": 4}
+_TCP_CARRIED = set(APP_PROTOCOLS_TCP) | {"tcp"}
+
+
+def address(items: tuple[str, ...]) -> str:
+    return items[0] if len(items) == 1 else "[" + ",".join(items) + "]"
+
+
+def _condition_options(cond: Condition) -> list[str]:
+    spec = cond.eve
+    op, value = cond.operator, cond.value
+    if spec.kind == "int_keyword":
+        if op == "exists":
+            return []
+        sign = {"equals": "", "gt": ">", "lt": "<"}[op]
+        return [f"{spec.keyword}:{sign}{int(value)};"]
+    if spec.kind == "stream_size":
+        sign = {"equals": "=", "gt": ">", "lt": "<"}.get(op)
+        return [] if sign is None else [f"stream_size:client,{sign},{int(value)};"]
+    if spec.lowercase and isinstance(value, str):
+        value = value.lower()
+    if spec.lowercase and op == "in":
+        value = tuple(v.lower() if isinstance(v, str) else v for v in value)
+    options = [f"{spec.keyword};"]
+    if op == "exists":
+        return options + ["bsize:>0;"]
+    if op in ("regex", "in"):
+        pattern = value if op == "regex" else "^(?:" + "|".join(re.escape(str(v)) for v in value) + ")$"
+        flags = "i" if cond.nocase else ""
+        return options + [f'pcre:"/{esc.pcre(pattern)}/{flags}";']
+    negation = "!" if cond.negate else ""
+    options.append(f'content:{negation}"{esc.content(str(value))}";')
+    if cond.nocase:
+        options.append("nocase;")
+    if op in ("equals", "startswith") and not cond.negate:
+        options.append("startswith;")
+    if op in ("equals", "endswith") and not cond.negate:
+        options.append("endswith;")
+    if cond.negate and op != "contains":
+        # A negated anchored match has no content modifier form: fall back to a negated pcre.
+        options = [f"{spec.keyword};", f'pcre:!"/{esc.pcre(_anchored(op, str(value)))}/{"i" if cond.nocase else ""}";']
+    return options
+
+
+def _anchored(op: str, value: str) -> str:
+    body = re.escape(value)
+    return {"equals": f"^{body}$", "startswith": f"^{body}", "endswith": f"{body}$"}[op]
+
+
+def _payload_options(match: PayloadMatch) -> list[str]:
+    options = [f"{match.buffer};"] if match.buffer else []
+    negation = "!" if match.negate else ""
+    if match.pcre is not None:
+        return options + [f'pcre:{negation}"/{esc.pcre(match.pcre)}/{"i" if match.nocase else ""}";']
+    options.append(f'content:{negation}"{esc.content(match.content)}";')
+    if match.nocase:
+        options.append("nocase;")
+    for name in ("offset", "depth", "distance", "within"):
+        number = getattr(match, name)
+        if number is not None:
+            options.append(f"{name}:{number};")
+    return options
+
+
+def default_flow(rule: Rule) -> tuple[str, ...]:
+    det = rule.detection
+    if det.flow is not None:
+        return det.flow
+    if det.tcp_flags:
+        return ()
+    if det.protocol in _TCP_CARRIED and (det.where or det.payload or det.protocol != "tcp"):
+        return ("established", "to_server")
+    if det.protocol not in ("ip", "icmp", "tcp", "udp"):
+        return ("to_server",)
+    return ()
+
+
+def _metadata(rule: Rule) -> str:
+    pairs = [("created_at", rule.created.strftime("%Y_%m_%d")), ("updated_at", rule.updated.strftime("%Y_%m_%d")),
+             ("signature_severity", SIGNATURE_SEVERITY[rule.severity]),
+             ("attack_target", rule.suricata.attack_target), ("deployment", "Internal"),
+             ("iotdetect_id", rule.id), ("iotdetect_status", rule.status)]
+    pairs += [("mitre_technique_id", technique) for technique in rule.attack]
+    return "metadata:" + ", ".join(f"{k} {v}" for k, v in pairs) + ";"
+
+
+def rule_options(rule: Rule) -> list[str]:
+    det = rule.detection
+    options = [f'msg:"{esc.msg("IOTDETECT " + rule.title)}";']
+    flow = default_flow(rule)
+    if flow:
+        options.append("flow:" + ",".join(flow) + ";")
+    if det.tcp_flags:
+        options.append(f"flags:{det.tcp_flags};")
+    for cond in det.where:
+        options += _condition_options(cond)
+    for match in det.payload:
+        options += _payload_options(match)
+    for raw in rule.suricata.options:
+        options.append(f"{raw.keyword}:{raw.value};" if raw.value is not None else f"{raw.keyword};")
+    if det.threshold:
+        t = det.threshold
+        options.append(f"threshold: type {t.type}, track {t.track}, count {t.count}, seconds {t.seconds};")
+    options.append(f"classtype:{rule.suricata.classtype};")
+    options.append(f"priority:{PRIORITY[rule.severity]};")
+    options += [f"reference:url,{re.sub(r'^https?://', '', url)};" for url in rule.references]
+    options.append(_metadata(rule))
+    options += [f"sid:{rule.sid};", f"rev:{rule.rev};"]
+    return options
+
+
+@dataclass(frozen=True)
+class SuricataBackend:
+    name = "suricata"
+
+    def compile(self, rule: Rule) -> str:
+        det = rule.detection
+        template = environment().get_template("suricata_rule.j2")
+        return template.render(
+            action="alert", protocol=det.protocol,
+            source=address(det.source.items), source_port=address(det.source_port.items),
+            direction="<>" if det.bidirectional else "->",
+            destination=address(det.destination.items), destination_port=address(det.destination_port.items),
+            options=rule_options(rule),
+        ).rstrip("\n")
+
+
+def render_vars(networks: Networks, version: str) -> str:
+    groups = [(name, address(items) if len(items) > 1 else items[0]) for name, items in sorted(networks.groups.items())]
+    # Suricata wants a bracketed group even for one negated variable; brackets are always safe.
+    groups = [(name, value if value.startswith("[") else f"[{value}]") for name, value in groups]
+    return environment().get_template("suricata_vars.yaml.j2").render(groups=groups, version=version)

@@ -1,0 +1,54 @@
+"""`iotdetect build`: compile every target into an output folder, all or nothing."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from harness.backends.suricata import render_vars
+from harness.compile import RULES_FILENAME, compile_rules
+from harness.engine import SuricataMissing, check_rules
+from harness.loader import RuleSet
+from harness.runner import prepare_workspace
+
+
+def version() -> str:
+    try:
+        return metadata.version("iotdetect")
+    except metadata.PackageNotFoundError:
+        return "0.0.0+unknown"
+
+
+def stage_suricata(ruleset: RuleSet, folder: Path, release: str) -> None:
+    target = folder / "suricata"
+    target.mkdir(parents=True)
+    (target / RULES_FILENAME).write_text(compile_rules(ruleset, release).text, encoding="utf-8")
+    (target / "iotdetect-vars.yaml").write_text(render_vars(ruleset.networks, release), encoding="utf-8")
+
+
+# Target name -> function staging that target's files. Later targets (SIEMs) register here.
+STAGES = {"suricata": stage_suricata}
+
+
+def build(ruleset: RuleSet, out: Path, *, verify_with_suricata: bool = True) -> list[Path]:
+    """Stage everything in a temp dir next to out, prove it loads, then swap it into place."""
+    release = version()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".iotdetect-build-", dir=out.parent))
+    try:
+        for stage in STAGES.values():
+            stage(ruleset, staging, release)
+        if verify_with_suricata:
+            with tempfile.TemporaryDirectory(prefix="iotdetect-check-") as tmp:
+                try:
+                    check_rules(prepare_workspace(ruleset, Path(tmp)))
+                except SuricataMissing:
+                    pass  # reported by the CLI as a warning; the text itself is still valid
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return sorted(p for p in out.rglob("*") if p.is_file())

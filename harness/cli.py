@@ -1,0 +1,154 @@
+"""The `iotdetect` command: one small function per verb, all work done in harness modules."""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from harness.errors import RuleErrors
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ENVIRONMENT = 0, 1, 2, 3
+
+
+def _console():
+    from rich.console import Console
+    return Console(stderr=True, highlight=False)
+
+
+def _project(args):
+    from harness.project import Project
+    return Project(Path(args.root).resolve()) if args.root else Project.find()
+
+
+def _load(args, check_lock: bool = True):
+    from harness.loader import load_project
+    return load_project(_project(args), check_lock=check_lock)
+
+
+def cmd_validate(args) -> int:
+    from harness.loader import load_project
+    project = _project(args)
+    only = [Path(p).resolve() for p in args.files] if args.files else None
+    ruleset = load_project(project, only=only)
+    print(f"{len(ruleset.sources)} rules valid")
+    return EXIT_OK
+
+
+def cmd_lock(args) -> int:
+    from harness import lock
+    ruleset = _load(args, check_lock=False)
+    project = ruleset.project
+    old = lock.read(project.lock_file)
+    for source in ruleset.sources:
+        entry = old.get(source.rule.id)
+        if entry and entry["sha256"] != lock.detection_hash(source.rule) and source.rule.rev <= entry["rev"]:
+            raise RuleErrors(lock.check([(source.rule, source.path, source.lines)], project.lock_file))
+    project.lock_file.write_text(lock.render(list(ruleset.rules)), encoding="utf-8")
+    print(f"wrote {project.lock_file} ({len(ruleset.sources)} rules)")
+    return EXIT_OK
+
+
+def cmd_build(args) -> int:
+    from harness.build import build
+    ruleset = _load(args)
+    written = build(ruleset, Path(args.out))
+    print(f"wrote {len(written)} files to {args.out}")
+    return EXIT_OK
+
+
+def cmd_pcaps(args) -> int:
+    from harness import pcaps
+    ruleset = _load(args, check_lock=False)
+    refs = pcaps.case_refs(ruleset, args.rules or None)
+    if args.check:
+        problems = pcaps.check_all(refs, ruleset.project.pcaps_dir)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(pcaps.generated(refs))} pcaps checked, {len(problems)} differ")
+        return EXIT_FAILED if problems else EXIT_OK
+    written = pcaps.write_all(refs, ruleset.project.pcaps_dir)
+    print(f"{len(written)} pcaps up to date in {ruleset.project.pcaps_dir}")
+    return EXIT_OK
+
+
+def cmd_test(args) -> int:
+    from rich.progress import Progress
+    from harness import junit, pcaps
+    from harness.engine import make_engine
+    from harness.runner import run_cases
+    ruleset = _load(args, check_lock=False)
+    refs = pcaps.case_refs(ruleset, args.rules or None)
+    engine = make_engine(args.engine)
+    console = _console()
+    with tempfile.TemporaryDirectory(prefix="iotdetect-test-") as tmp:
+        workdir = Path(args.keep) if args.keep else Path(tmp)
+        with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+            task = progress.add_task(f"{engine.name} engine", total=len(refs))
+            verdicts = run_cases(ruleset, refs, engine, workdir, lambda job: progress.advance(task))
+        failed = [v for v in verdicts if not v.passed]
+        for verdict in failed:
+            console.print(f"[red]FAIL[/red] {verdict.ref.key}\n{verdict.explain()}")
+        if args.junit:
+            junit.write(verdicts, Path(args.junit))
+    console.print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed ({engine.name} engine)")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_new(args) -> int:
+    from harness.scaffold import scaffold
+    ruleset = _load(args, check_lock=False)
+    for path in scaffold(ruleset.project.root, args.name, {s.rule.sid for s in ruleset.sources}):
+        print(f"wrote {path}")
+    print("next: edit the rule and the generator, then `iotdetect pcaps && iotdetect lock && make test`")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    from harness.build import version
+    top = argparse.ArgumentParser(prog="iotdetect", description=__doc__)
+    top.add_argument("--version", action="version", version=f"iotdetect {version()}")
+    top.add_argument("--root", help="project folder (default: nearest folder with rules/networks.yaml)")
+    verbs = top.add_subparsers(dest="verb", required=True)
+    validate = verbs.add_parser("validate", help="load and check every rule")
+    validate.add_argument("files", nargs="*", help="report only findings in these files")
+    validate.set_defaults(func=cmd_validate)
+    verbs.add_parser("lock", help="record rule hashes in rules.lock").set_defaults(func=cmd_lock)
+    build = verbs.add_parser("build", help="compile rules into an output folder")
+    build.add_argument("--out", default="build", help="output folder (replaced as a whole)")
+    build.set_defaults(func=cmd_build)
+    pcaps = verbs.add_parser("pcaps", help="write generator pcaps, or --check them")
+    pcaps.add_argument("rules", nargs="*")
+    pcaps.add_argument("--check", action="store_true", help="fail when a committed pcap differs")
+    pcaps.set_defaults(func=cmd_pcaps)
+    test = verbs.add_parser("test", help="replay every case through Suricata")
+    test.add_argument("rules", nargs="*")
+    test.add_argument("--engine", default="batch", choices=["batch", "process", "container"])
+    test.add_argument("--junit", help="write JUnit XML here")
+    test.add_argument("--keep", help="keep eve.json files in this folder")
+    test.set_defaults(func=cmd_test)
+    new = verbs.add_parser("new", help="scaffold CATEGORY/ID")
+    new.add_argument("name")
+    new.set_defaults(func=cmd_new)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except RuleErrors as exc:
+        for finding in exc.findings:
+            print(finding, file=sys.stderr)
+        print(f"{len(exc.findings)} problem(s); nothing written", file=sys.stderr)
+        return EXIT_INVALID
+    except (KeyError, ValueError, FileExistsError) as exc:
+        print(f"iotdetect: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except RuntimeError as exc:   # SuricataMissing and engine failures
+        print(f"iotdetect: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

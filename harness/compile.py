@@ -1,0 +1,88 @@
+"""Compile a whole rule set for Suricata, remembering which output line came from which rule."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from harness.backends.suricata import SuricataBackend, address
+from harness.errors import Finding, RuleErrors, rel
+from harness.loader import RuleSet, RuleSource
+from harness.templating import environment
+
+RULES_FILENAME = "iotdetect.rules"
+
+
+@dataclass(frozen=True)
+class CompiledRules:
+    text: str
+    line_sources: dict[int, RuleSource]   # 1-based line in the .rules file -> rule it came from
+
+    def source_for_line(self, line: int) -> RuleSource | None:
+        return self.line_sources.get(line)
+
+
+def compile_rules(ruleset: RuleSet, version: str = "dev") -> CompiledRules:
+    backend = SuricataBackend()
+    lines = [f"# iotdetect {version}: {len(ruleset.sources)} rules. Generated from rules/*.yaml; do not edit."]
+    sources: dict[int, RuleSource] = {}
+    for source in sorted(ruleset.sources, key=lambda s: s.rule.sid):
+        if source.rule.status == "deprecated":
+            continue
+        lines.append(f"# {source.rule.id} ({rel(source.path, ruleset.project.root)})")
+        lines.append(backend.compile(source.rule))
+        sources[len(lines)] = source
+    return CompiledRules("\n".join(lines) + "\n", sources)
+
+
+def address_groups(ruleset: RuleSet) -> list[tuple[str, str]]:
+    groups = sorted(ruleset.networks.groups.items())
+    return [(name, address(items) if address(items).startswith("[") else f"[{address(items)}]")
+            for name, items in groups]
+
+
+def write_harness_config(ruleset: RuleSet, folder: Path, unix_socket: str | None = None,
+                         data_dir: Path | None = None) -> Path:
+    """Render the harness suricata.yaml (plus its classification/reference files) into folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = resources.files("harness").joinpath("data")
+    for name in ("classification.config", "reference.config"):
+        (folder / name).write_text(data.joinpath(name).read_text(encoding="utf-8"), encoding="utf-8")
+    where = data_dir or folder
+    text = environment().get_template("suricata_harness.yaml.j2").render(
+        address_groups=address_groups(ruleset), unix_socket=unix_socket,
+        classification_file=where / "classification.config", reference_file=where / "reference.config")
+    path = folder / "suricata.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+_SIGNATURE_ERROR = re.compile(r'error parsing signature ".*" from file (?P<file>\S+) at line (?P<line>\d+)')
+_ERROR_LINE = re.compile(r"^(?:\[\d+\] )?(?:E|Error): (?P<msg>.*)$")
+
+
+def map_suricata_errors(output: str, compiled: CompiledRules, root: Path) -> RuleErrors:
+    """Turn Suricata's load errors into findings on the YAML files the failing rules came from."""
+    findings: list[Finding] = []
+    pending: list[str] = []
+    for raw in output.splitlines():
+        match = _ERROR_LINE.match(raw.strip())
+        if not match:
+            continue
+        message = match.group("msg")
+        located = _SIGNATURE_ERROR.search(message)
+        if located:
+            source = compiled.source_for_line(int(located.group("line")))
+            reason = "; ".join(pending) or "Suricata rejected the compiled rule"
+            if source:
+                findings.append(Finding(rel(source.path, root), source.line("detection"), "detection",
+                                        f"Suricata: {reason}"))
+            else:
+                findings.append(Finding(RULES_FILENAME, int(located.group("line")), "", f"Suricata: {reason}"))
+            pending = []
+        else:
+            pending.append(message)
+    if pending or not findings:
+        findings.append(Finding("suricata", 0, "", "Suricata failed: " + ("; ".join(pending) or output.strip()[-500:])))
+    return RuleErrors(findings)

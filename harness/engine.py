@@ -1,0 +1,232 @@
+"""Run pcaps through Suricata. One interface, three engines (registry at the bottom).
+
+Every engine loads the whole compiled rule set with the harness config and writes one eve.json
+per case into that case's own output folder; results are attributed by folder, never by the
+pcap_filename field (wrong for records created on a file's first packet).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Protocol
+
+from harness.compile import RULES_FILENAME, CompiledRules, map_suricata_errors
+
+CONTAINER_IMAGE = "docker.io/jasonish/suricata:7.0.10"
+
+
+@dataclass(frozen=True)
+class Job:
+    key: str          # "<rule-id>/<case-slug>"
+    pcap: Path
+    outdir: Path
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A folder holding suricata.yaml, iotdetect.rules and the classification files."""
+    folder: Path
+    compiled: CompiledRules
+    project_root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.folder / "suricata.yaml"
+
+    @property
+    def rules(self) -> Path:
+        return self.folder / RULES_FILENAME
+
+
+class SuricataMissing(RuntimeError):
+    pass
+
+
+def suricata_binary() -> str:
+    path = shutil.which(os.environ.get("SURICATA", "suricata"))
+    if not path:
+        raise SuricataMissing("suricata is not installed: run `make setup` (Debian: scripts/install-suricata.sh)"
+                              " or use --engine container")
+    return path
+
+
+def read_eve(outdir: Path) -> list[dict]:
+    path = outdir / "eve.json"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def check_rules(workspace: Workspace) -> None:
+    """suricata -T with --init-errors-fatal; raises RuleErrors mapped back to the YAML files."""
+    result = subprocess.run([suricata_binary(), "-T", "--init-errors-fatal", "-c", str(workspace.config),
+                             "-S", str(workspace.rules), "-l", str(workspace.folder)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise map_suricata_errors(result.stdout + result.stderr, workspace.compiled, workspace.project_root)
+
+
+class Engine(Protocol):
+    name: str
+
+    def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
+        """Process every job's pcap, leaving eve.json in job.outdir."""
+
+
+def _advance(progress, job: Job) -> None:
+    if progress:
+        progress(job)
+
+
+@dataclass
+class ProcessEngine:
+    """A fresh Suricata process per case: simple, slow (~0.1-0.2 s a case plus rule loading)."""
+    name: str = "process"
+
+    def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
+        check_rules(workspace)
+        binary = suricata_binary()
+        for job in jobs:
+            job.outdir.mkdir(parents=True, exist_ok=True)
+            result = subprocess.run([binary, "--init-errors-fatal", "-c", str(workspace.config), "-S",
+                                     str(workspace.rules), "-r", str(job.pcap), "-l", str(job.outdir), "-k", "none"],
+                                    capture_output=True, text=True)
+            if result.returncode != 0:
+                raise RuntimeError(f"suricata failed on {job.pcap}: {result.stderr.strip()[-800:]}")
+            _advance(progress, job)
+
+
+class SocketClient:
+    """Suricata's unix-socket protocol: newline-terminated JSON commands, one JSON reply each."""
+
+    def __init__(self, path: Path, timeout: float = 30.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(str(path))
+        self.buffer = b""
+        self.send({"version": "0.2"})
+
+    def send(self, message: dict) -> dict:
+        self.sock.sendall(json.dumps(message).encode() + b"\n")
+        while True:
+            try:
+                return json.loads(self.buffer.decode())
+            except ValueError:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("suricata closed the unix socket")
+                self.buffer += chunk
+            finally:
+                pass
+
+    def command(self, name: str, **arguments) -> object:
+        self.buffer = b""
+        message = {"command": name}
+        if arguments:
+            message["arguments"] = arguments
+        reply = self.send(message)
+        self.buffer = b""
+        if reply.get("return") != "OK":
+            raise RuntimeError(f"suricata {name} failed: {reply.get('message')}")
+        return reply.get("message")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@dataclass
+class BatchEngine:
+    """One Suricata in unix-socket mode fed every case; state is reset between pcap files."""
+    name: str = "batch"
+    poll_interval: float = 0.005
+    startup_timeout: float = 60.0
+
+    def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
+        check_rules(workspace)
+        socket_path = workspace.folder / "suricata.socket"
+        log = (workspace.folder / "batch.log").open("w")
+        process = subprocess.Popen([suricata_binary(), "--init-errors-fatal", "-c", str(workspace.config), "-S",
+                                    str(workspace.rules), f"--unix-socket={socket_path}", "-l",
+                                    str(workspace.folder), "-k", "none"], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            client = self._connect(socket_path, process, workspace)
+            for job in jobs:
+                job.outdir.mkdir(parents=True, exist_ok=True)
+                client.command("pcap-file", filename=str(job.pcap.resolve()), **{"output-dir": str(job.outdir.resolve())})
+                self._wait_idle(client)
+                _advance(progress, job)
+            client.command("shutdown")
+            client.close()
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            log.close()
+
+    def _connect(self, path: Path, process: subprocess.Popen, workspace: Workspace) -> SocketClient:
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                output = (workspace.folder / "batch.log").read_text()
+                raise map_suricata_errors(output, workspace.compiled, workspace.project_root)
+            if path.exists():
+                try:
+                    return SocketClient(path)
+                except (ConnectionRefusedError, FileNotFoundError):
+                    pass
+            time.sleep(0.02)
+        raise TimeoutError("suricata did not open its unix socket")
+
+    def _wait_idle(self, client: SocketClient) -> None:
+        # A pcap is done when none is queued and none is current.
+        while True:
+            if client.command("pcap-file-number") == 0 and client.command("pcap-current") == "None":
+                return
+            time.sleep(self.poll_interval)
+
+
+@dataclass
+class ContainerEngine:
+    """docker/podman run of a pinned Suricata 7 image, one container per case."""
+    name: str = "container"
+    runtime: str = field(default_factory=lambda: shutil.which("podman") and "podman" or "docker")
+    image: str = CONTAINER_IMAGE
+
+    def command(self, workspace: Workspace, job: Job) -> list[str]:
+        return [self.runtime, "run", "--rm", "--network=none",
+                "-v", f"{workspace.folder.resolve()}:/iotdetect:ro",
+                "-v", f"{job.pcap.resolve()}:/input.pcap:ro",
+                "-v", f"{job.outdir.resolve()}:/output",
+                self.image, "--init-errors-fatal", "-c", "/iotdetect/suricata.yaml",
+                "-S", f"/iotdetect/{RULES_FILENAME}", "-r", "/input.pcap", "-l", "/output", "-k", "none"]
+
+    def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
+        if not shutil.which(self.runtime):
+            raise SuricataMissing(f"{self.runtime} is not installed; the container engine needs docker or podman")
+        for job in jobs:
+            job.outdir.mkdir(parents=True, exist_ok=True)
+            result = subprocess.run(self.command(workspace, job), capture_output=True, text=True)
+            if result.returncode != 0:
+                raise map_suricata_errors(result.stdout + result.stderr, workspace.compiled, workspace.project_root)
+            _advance(progress, job)
+
+
+ENGINES: dict[str, type] = {"process": ProcessEngine, "batch": BatchEngine, "container": ContainerEngine}
+
+
+def make_engine(name: str) -> Engine:
+    try:
+        return ENGINES[name]()
+    except KeyError:
+        raise ValueError(f"unknown engine {name!r}; choose from {', '.join(ENGINES)}") from None
+
+
+def alerts(records: Iterable[dict]) -> list[dict]:
+    return [r for r in records if r.get("event_type") == "alert"]

@@ -1,0 +1,77 @@
+"""The regression run: every case's pcap through Suricata with the whole rule set, then verdicts."""
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.compile import CompiledRules, RULES_FILENAME, compile_rules, write_harness_config
+from harness.engine import Engine, Job, Workspace, alerts, read_eve
+from harness.loader import RuleSet
+from harness.pcaps import CaseRef
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ref: CaseRef
+    expected: dict[int, int]              # sid -> alert count
+    actual: dict[int, int]
+    alert_records: tuple[dict, ...]
+    eve_path: Path
+    sid_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.expected == self.actual
+
+    @property
+    def cross_rule_hits(self) -> dict[int, int]:
+        return {sid: n for sid, n in self.actual.items() if sid not in self.expected}
+
+    def explain(self) -> str:
+        if self.passed:
+            return "ok"
+        lines = []
+        for sid in sorted(set(self.expected) | set(self.actual)):
+            want, got = self.expected.get(sid, 0), self.actual.get(sid, 0)
+            if want != got:
+                name = self.sid_names.get(sid, "unknown sid")
+                kind = " (cross-rule false positive)" if sid not in self.expected else ""
+                lines.append(f"sid {sid} [{name}]: expected {want} alerts, got {got}{kind}")
+        lines.append(f"eve: {self.eve_path}")
+        for record in self.alert_records[:10]:
+            alert = record.get("alert", {})
+            lines.append(f"  alert {alert.get('signature_id')} {alert.get('signature')!r} "
+                         f"{record.get('src_ip')}:{record.get('src_port')} -> {record.get('dest_ip')}:{record.get('dest_port')}"
+                         f" app_proto={record.get('app_proto')}")
+        return "\n".join(lines)
+
+
+def expected_counts(ref: CaseRef, ruleset: RuleSet) -> dict[int, int]:
+    expected = {ref.source.rule.sid: ref.case.expect.alerts}
+    for other_id, count in ref.case.expect.also.items():
+        expected[ruleset.by_id(other_id).rule.sid] = count
+    return {sid: n for sid, n in expected.items() if n}
+
+
+def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = None) -> Workspace:
+    compiled: CompiledRules = compile_rules(ruleset)
+    write_harness_config(ruleset, folder, data_dir=data_dir)
+    (folder / RULES_FILENAME).write_text(compiled.text, encoding="utf-8")
+    return Workspace(folder, compiled, ruleset.project.root)
+
+
+def run_cases(ruleset: RuleSet, refs: list[CaseRef], engine: Engine, workdir: Path, progress=None) -> list[Verdict]:
+    workspace = prepare_workspace(ruleset, workdir / "engine", getattr(engine, "config_data_dir", None))
+    jobs = {ref.key: Job(ref.key, ref.pcap_path(ruleset.project.pcaps_dir), workdir / "cases" / ref.key)
+            for ref in refs}
+    engine.run(workspace, list(jobs.values()), progress)
+    names = {s.rule.sid: s.rule.id for s in ruleset.sources}
+    verdicts = []
+    for ref in refs:
+        outdir = jobs[ref.key].outdir
+        records = alerts(read_eve(outdir))
+        actual = collections.Counter(r["alert"]["signature_id"] for r in records)
+        verdicts.append(Verdict(ref, expected_counts(ref, ruleset), dict(actual), tuple(records),
+                                outdir / "eve.json", names))
+    return verdicts

@@ -1,0 +1,15 @@
+"""The one Jinja environment every backend renders with: StrictUndefined, no autoescape surprises."""
+from __future__ import annotations
+
+import jinja2
+
+
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("harness", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,          # targets are not HTML; each backend escapes values for its language
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
