@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["sticky", "int_keyword", "stream_size"]
+Kind = Literal["sticky", "int_keyword", "stream_size", "modbus_function"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ _FIELDS = (
     EveField("snmp.version", "snmp.version", "int_keyword", "int", ("snmp",), "snmp"),
     EveField("ssh.client.software_version", "ssh.software", "sticky", "str", ("ssh",), "ssh",
              notes="the Suricata buffer holds both sides' software; SIEMs see the client's"),
+    EveField("modbus.request.function_raw", "modbus", "modbus_function", "int", ("modbus",), "modbus",
+             notes="Suricata's modbus keyword takes one function; sets need `modbus: access write`"),
+    EveField("dnp3.application.function_code", "dnp3_func", "int_keyword", "int", ("dnp3",), "dnp3"),
     EveField("flow.bytes_toserver", "stream_size", "stream_size", "int", ("tcp",), "flow",
              notes="Suricata counts stream bytes sent by the client; EVE flow counts bytes of packets"),
 )

@@ -26,6 +26,10 @@ def _condition_options(cond: Condition) -> list[str]:
             return []
         sign = {"equals": "", "gt": ">", "lt": "<"}[op]
         return [f"{spec.keyword}:{sign}{int(value)};"]
+    if spec.kind == "modbus_function":
+        if op != "equals":
+            raise ValueError(f"{cond.field} supports only equals in Suricata; use a raw `modbus` option for sets")
+        return [f"modbus: function {int(value)};"]
     if spec.kind == "stream_size":
         sign = {"equals": "=", "gt": ">", "lt": "<"}.get(op)
         return [] if sign is None else [f"stream_size:client,{sign},{int(value)};"]
