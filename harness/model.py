@@ -146,6 +146,9 @@ class Condition(Frozen):
             raise ValueError(f"{self.field} is numeric: use equals, gt, lt or exists")
         if spec.value_type == "str" and op in ("gt", "lt"):
             raise ValueError(f"{self.field} is a string: gt/lt do not apply")
+        if spec.kind == "modbus_function" and op != "equals":
+            raise ValueError(f"{self.field} takes equals only (Suricata's modbus keyword names one function);"
+                             " for a set use the raw option `modbus: access write` with covered_by_where")
         if self.negate and op in ("exists", "in", "regex"):
             raise ValueError(f"negate is not supported with {op}")
         return self

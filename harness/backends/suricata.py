@@ -27,8 +27,6 @@ def _condition_options(cond: Condition) -> list[str]:
         sign = {"equals": "", "gt": ">", "lt": "<"}[op]
         return [f"{spec.keyword}:{sign}{int(value)};"]
     if spec.kind == "modbus_function":
-        if op != "equals":
-            raise ValueError(f"{cond.field} supports only equals in Suricata; use a raw `modbus` option for sets")
         return [f"modbus: function {int(value)};"]
     if spec.kind == "stream_size":
         sign = {"equals": "=", "gt": ">", "lt": "<"}.get(op)
