@@ -1,0 +1,50 @@
+# iotdetect: every target bootstraps what it needs on a fresh Debian machine.
+#   make test   validate rules, check pcaps, run unit tests and every rule case on Suricata
+#   make dist   the release: bootstrap, validate, regression suite, then dist/iotdetect-<version>/
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+IOT     := $(VENV)/bin/iotdetect
+PYTEST  := $(VENV)/bin/pytest
+REPORTS ?= reports
+
+.PHONY: setup system python node test pcaps dist golden bench clean
+
+setup: system python node
+
+system:
+	./scripts/bootstrap-debian.sh
+
+python: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,dist]'
+	touch $@
+
+node: node_modules/.installed
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: setup
+	$(IOT) validate
+	$(IOT) pcaps --check
+	$(PYTEST) -q --junitxml=$(REPORTS)/pytest.xml
+
+pcaps: python
+	$(IOT) pcaps
+
+golden: python
+	$(IOT) golden --bless
+
+dist: setup
+	$(IOT) validate
+	$(IOT) pcaps --check
+	$(PYTEST) -q --junitxml=$(REPORTS)/pytest.xml
+	$(IOT) dist --out dist
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf build dist $(REPORTS) .pytest_cache

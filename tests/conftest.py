@@ -1,0 +1,32 @@
+"""Shared fixtures. The rule suite runs ONCE per session (batch engine) and every consumer
+(IDS verdict tests, SIEM semantics tests) reads its results."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.engine import make_engine
+from harness.loader import load_project
+from harness.pcaps import case_refs
+from harness.project import Project
+from harness.runner import run_cases
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def repo_project() -> Project:
+    return Project(REPO)
+
+
+@pytest.fixture(scope="session")
+def repo_ruleset():
+    return load_project(repo_project(), check_lock=False)
+
+
+@pytest.fixture(scope="session")
+def suite_run(repo_ruleset, tmp_path_factory):
+    """(verdicts by case key, workdir): every rule case of the repository through the real Suricata."""
+    workdir = tmp_path_factory.mktemp("suite")
+    verdicts = run_cases(repo_ruleset, case_refs(repo_ruleset), make_engine("batch"), workdir)
+    return {v.ref.key: v for v in verdicts}, workdir
