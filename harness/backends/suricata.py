@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from harness.backends import suricata_text as esc
 from harness.model import APP_PROTOCOLS_TCP, Condition, PayloadMatch, Rule
@@ -123,14 +122,15 @@ def rule_options(rule: Rule) -> list[str]:
     return options
 
 
-@dataclass(frozen=True)
 class SuricataBackend:
     name = "suricata"
 
+    def __init__(self) -> None:
+        self._template = environment().get_template("suricata_rule.j2")
+
     def compile(self, rule: Rule) -> str:
         det = rule.detection
-        template = environment().get_template("suricata_rule.j2")
-        return template.render(
+        return self._template.render(
             action="alert", protocol=det.protocol,
             source=address(det.source.items), source_port=address(det.source_port.items),
             direction="<>" if det.bidirectional else "->",

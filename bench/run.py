@@ -1,0 +1,81 @@
+"""Benchmark: the regression suite on the per-process engine vs the batch engine, side by side,
+and compile throughput on N synthetic rules. Prints figures; asserts nothing.
+
+    .venv/bin/python bench/run.py [--synthetic 10000] [--repeat 1]
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from harness.backends.suricata import SuricataBackend
+from harness.engine import make_engine
+from harness.loader import load_project
+from harness.pcaps import case_refs
+from harness.project import Project
+from harness.runner import run_cases
+
+
+def time_engine(ruleset, refs, name: str) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+        started = time.perf_counter()
+        verdicts = run_cases(ruleset, refs, make_engine(name), Path(tmp))
+        elapsed = time.perf_counter() - started
+    return elapsed, sum(not v.passed for v in verdicts)
+
+
+def synthetic_rules(ruleset, count: int):
+    """count distinct rules made from the library's own rules (new ids and sids)."""
+    templates = list(ruleset.rules)
+    for index in range(count):
+        template = templates[index % len(templates)]
+        yield template.model_copy(update={"id": f"synthetic-{index:05d}", "sid": 9_150_000 + index})
+
+
+def compile_throughput(ruleset, count: int) -> dict[str, float]:
+    rules = list(synthetic_rules(ruleset, count))
+    backends = {"suricata": SuricataBackend()}
+    try:
+        from harness.backends.registry import SIEM_BACKENDS
+        from harness.siem_settings import SiemSettings
+        settings = SiemSettings()
+        siem = {name: cls() for name, cls in SIEM_BACKENDS.items()}
+    except ImportError:
+        siem, settings = {}, None
+    rates = {}
+    for name, backend in backends.items():
+        started = time.perf_counter()
+        for rule in rules:
+            backend.compile(rule)
+        rates[name] = count / (time.perf_counter() - started)
+    for name, backend in siem.items():
+        started = time.perf_counter()
+        for rule in rules:
+            backend.compile(rule, ruleset.networks, settings)
+        rates[name] = count / (time.perf_counter() - started)
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--synthetic", type=int, default=10_000)
+    parser.add_argument("--root", default=str(Path(__file__).resolve().parent.parent))
+    args = parser.parse_args()
+    ruleset = load_project(Project(Path(args.root)), check_lock=False)
+    refs = case_refs(ruleset)
+    print(f"suite: {len(ruleset.rules)} rules, {len(refs)} cases")
+    process_s, process_fail = time_engine(ruleset, refs, "process")
+    batch_s, batch_fail = time_engine(ruleset, refs, "batch")
+    print(f"{'engine':<10}{'seconds':>10}{'per case (ms)':>16}{'failures':>10}")
+    for name, seconds, failures in (("process", process_s, process_fail), ("batch", batch_s, batch_fail)):
+        print(f"{name:<10}{seconds:>10.2f}{1000 * seconds / len(refs):>16.1f}{failures:>10}")
+    print(f"batch speed-up over process: {process_s / batch_s:.1f}x")
+    print(f"compile throughput on {args.synthetic} synthetic rules:")
+    for name, rate in compile_throughput(ruleset, args.synthetic).items():
+        print(f"  {name:<10}{rate:>12,.0f} rules/s")
+
+
+if __name__ == "__main__":
+    main()
