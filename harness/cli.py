@@ -60,7 +60,7 @@ def cmd_build(args) -> int:
 def cmd_pcaps(args) -> int:
     from harness import pcaps
     ruleset = _load(args, check_lock=False)
-    refs = pcaps.case_refs(ruleset, args.rules or None)
+    refs = pcaps.all_refs(ruleset, args.rules or None)
     if args.check:
         problems = pcaps.check_all(refs, ruleset.project.pcaps_dir)
         for problem in problems:
@@ -78,7 +78,7 @@ def cmd_test(args) -> int:
     from harness.engine import make_engine
     from harness.runner import run_cases
     ruleset = _load(args, check_lock=False)
-    refs = pcaps.case_refs(ruleset, args.rules or None)
+    refs = pcaps.all_refs(ruleset, args.rules or None)
     engine = make_engine(args.engine)
     console = _console()
     with tempfile.TemporaryDirectory(prefix="iotdetect-test-") as tmp:

@@ -11,8 +11,8 @@ def write(verdicts: list[Verdict], path: Path, suite_name: str = "iotdetect") ->
     failures = sum(not v.passed for v in verdicts)
     suite = ET.Element("testsuite", name=suite_name, tests=str(len(verdicts)), failures=str(failures), errors="0")
     for verdict in verdicts:
-        case = ET.SubElement(suite, "testcase", classname=f"rules.{verdict.ref.source.rule.id}",
-                             name=verdict.ref.case.name)
+        case = ET.SubElement(suite, "testcase", classname=f"rules.{verdict.ref.suite}",
+                             name=verdict.ref.name)
         if not verdict.passed:
             failure = ET.SubElement(case, "failure", message=verdict.explain().splitlines()[0])
             failure.text = verdict.explain()

@@ -52,7 +52,7 @@ def _field_path(loc: tuple) -> tuple:
     return tuple(x for x in loc if x not in ("items", "str", "int") and not (isinstance(x, str) and "[" in x))
 
 
-def _validation_findings(exc: ValidationError, name: str, lines: Lines) -> list[Finding]:
+def validation_findings(exc: ValidationError, name: str, lines: Lines) -> list[Finding]:
     findings = []
     for error in exc.errors():
         path = _field_path(error["loc"])
@@ -75,7 +75,7 @@ def load_rule_file(path: Path, root: Path) -> tuple[RuleSource | None, list[Find
     try:
         rule = Rule.model_validate(data)
     except ValidationError as exc:
-        return None, _validation_findings(exc, name, lines)
+        return None, validation_findings(exc, name, lines)
     category = path.parent.name if path.parent.parent.resolve() != root.resolve() else ""
     return RuleSource(rule, path, category, lines), []
 

@@ -346,3 +346,10 @@ class Rule(Frozen):
         if uncovered:
             return f"Suricata options {', '.join(uncovered)} have no EVE equivalent"
         return None
+
+
+class Baseline(Frozen):
+    """Benign traffic on which the whole rule set must raise no alert (baselines/<name>.yaml)."""
+    name: RuleId
+    description: Text
+    traffic: Traffic

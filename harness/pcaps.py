@@ -7,24 +7,99 @@ from pathlib import Path
 
 from generators import registry
 from generators.pcapio import pcap_bytes
+from pydantic import ValidationError
+
+from harness import yamlsource
 from harness.errors import Finding, RuleErrors, rel
-from harness.loader import RuleSet, RuleSource
-from harness.model import TestCase
+from harness.loader import RuleSet, RuleSource, validation_findings
+from harness.model import Baseline, TestCase, Traffic
+from harness.project import Project
 
 
 @dataclass(frozen=True)
 class CaseRef:
+    """One rule test case: its own sid fires as declared, other sids only where declared."""
     source: RuleSource
     case: TestCase
 
     @property
+    def suite(self) -> str:
+        return self.source.rule.id
+
+    @property
+    def name(self) -> str:
+        return self.case.name
+
+    @property
+    def traffic(self) -> Traffic:
+        return self.case.traffic
+
+    @property
     def key(self) -> str:
-        return f"{self.source.rule.id}/{self.case.slug}"
+        return f"{self.suite}/{self.case.slug}"
+
+    def expected(self, ruleset: RuleSet) -> dict[int, int]:
+        expected = {self.source.rule.sid: self.case.expect.alerts}
+        for other_id, count in self.case.expect.also.items():
+            expected[ruleset.by_id(other_id).rule.sid] = count
+        return {sid: n for sid, n in expected.items() if n}
 
     def pcap_path(self, pcaps_dir: Path) -> Path:
         if self.case.traffic.pcap:
             return pcaps_dir / self.case.traffic.pcap
         return pcaps_dir / self.source.rule.id / f"{self.case.slug}.pcap"
+
+    def error_location(self) -> tuple[str, int]:
+        index = self.source.rule.tests.index(self.case)
+        return rel(self.source.path), self.source.line("tests", index, "traffic")
+
+
+@dataclass(frozen=True)
+class BaselineRef:
+    """A benign baseline: no sid may fire."""
+    baseline: Baseline
+    path: Path
+
+    suite = "baseline"
+
+    @property
+    def name(self) -> str:
+        return self.baseline.name
+
+    @property
+    def traffic(self) -> Traffic:
+        return self.baseline.traffic
+
+    @property
+    def key(self) -> str:
+        return f"baseline/{self.baseline.name}"
+
+    def expected(self, ruleset: RuleSet) -> dict[int, int]:
+        return {}
+
+    def pcap_path(self, pcaps_dir: Path) -> Path:
+        if self.baseline.traffic.pcap:
+            return pcaps_dir / self.baseline.traffic.pcap
+        return pcaps_dir / "baseline" / f"{self.baseline.name}.pcap"
+
+    def error_location(self) -> tuple[str, int]:
+        return rel(self.path), 1
+
+
+def baseline_refs(project: Project) -> list[BaselineRef]:
+    """baselines/*.yaml; each file is validated like a rule (file:line:field findings)."""
+    findings, refs = [], []
+    for path in sorted((project.root / "baselines").glob("*.yaml")):
+        try:
+            data, lines = yamlsource.load(path)
+            refs.append(BaselineRef(Baseline.model_validate(data), path))
+        except yamlsource.YamlSourceError as exc:
+            findings.append(Finding(rel(path), exc.line, "", exc.message))
+        except ValidationError as exc:
+            findings += validation_findings(exc, rel(path), lines)
+    if findings:
+        raise RuleErrors(findings)
+    return refs
 
 
 def case_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseRef]:
@@ -39,18 +114,17 @@ def case_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseR
 
 def render(ref: CaseRef) -> bytes:
     """The pcap bytes a generator case produces; errors name the rule file and case."""
-    traffic = ref.case.traffic
+    traffic = ref.traffic
     try:
         packets = registry.get(traffic.generator)(**traffic.args)
     except Exception as exc:  # a generator bug or bad args: report it against the rule, not as a crash
-        index = ref.source.rule.tests.index(ref.case)
-        raise RuleErrors([Finding(rel(ref.source.path), ref.source.line("tests", index, "traffic"),
-                                  "tests.traffic", f"generator {traffic.generator} failed: {exc!r}")]) from exc
+        path, line = ref.error_location()
+        raise RuleErrors([Finding(path, line, "traffic", f"generator {traffic.generator} failed: {exc!r}")]) from exc
     return pcap_bytes(packets)
 
 
 def generated(refs: list[CaseRef]) -> list[CaseRef]:
-    return [r for r in refs if r.case.traffic.generator]
+    return [r for r in refs if r.traffic.generator]
 
 
 def write_all(refs: list[CaseRef], pcaps_dir: Path) -> list[Path]:
@@ -75,6 +149,12 @@ def check_all(refs: list[CaseRef], pcaps_dir: Path) -> list[str]:
             if not committed.exists():
                 problems.append(f"{ref.key}: {rel(committed)} is missing (run `iotdetect pcaps`)")
             elif committed.read_bytes() != fresh.read_bytes():
-                problems.append(f"{ref.key}: {rel(committed)} differs from what {ref.case.traffic.generator} "
+                problems.append(f"{ref.key}: {rel(committed)} differs from what {ref.traffic.generator} "
                                 f"generates now (run `iotdetect pcaps` and commit)")
     return problems
+
+
+def all_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseRef | BaselineRef]:
+    """The selected rules' cases; with no selection, every rule case plus every baseline."""
+    refs: list[CaseRef | BaselineRef] = list(case_refs(ruleset, rule_ids))
+    return refs if rule_ids else refs + baseline_refs(ruleset.project)

@@ -8,12 +8,12 @@ from pathlib import Path
 from harness.compile import CompiledRules, RULES_FILENAME, compile_rules, write_harness_config
 from harness.engine import Engine, Job, Workspace, alerts, read_eve
 from harness.loader import RuleSet
-from harness.pcaps import CaseRef
+from harness.pcaps import BaselineRef, CaseRef
 
 
 @dataclass(frozen=True)
 class Verdict:
-    ref: CaseRef
+    ref: CaseRef | BaselineRef
     expected: dict[int, int]              # sid -> alert count
     actual: dict[int, int]
     alert_records: tuple[dict, ...]
@@ -47,13 +47,6 @@ class Verdict:
         return "\n".join(lines)
 
 
-def expected_counts(ref: CaseRef, ruleset: RuleSet) -> dict[int, int]:
-    expected = {ref.source.rule.sid: ref.case.expect.alerts}
-    for other_id, count in ref.case.expect.also.items():
-        expected[ruleset.by_id(other_id).rule.sid] = count
-    return {sid: n for sid, n in expected.items() if n}
-
-
 def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = None) -> Workspace:
     compiled: CompiledRules = compile_rules(ruleset)
     write_harness_config(ruleset, folder, data_dir=data_dir)
@@ -61,7 +54,7 @@ def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = No
     return Workspace(folder, compiled, ruleset.project.root)
 
 
-def run_cases(ruleset: RuleSet, refs: list[CaseRef], engine: Engine, workdir: Path, progress=None) -> list[Verdict]:
+def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engine, workdir: Path, progress=None) -> list[Verdict]:
     workspace = prepare_workspace(ruleset, workdir / "engine", getattr(engine, "config_data_dir", None))
     jobs = {ref.key: Job(ref.key, ref.pcap_path(ruleset.project.pcaps_dir), workdir / "cases" / ref.key)
             for ref in refs}
@@ -72,6 +65,6 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef], engine: Engine, workdir: Pa
         outdir = jobs[ref.key].outdir
         records = alerts(read_eve(outdir))
         actual = collections.Counter(r["alert"]["signature_id"] for r in records)
-        verdicts.append(Verdict(ref, expected_counts(ref, ruleset), dict(actual), tuple(records),
+        verdicts.append(Verdict(ref, ref.expected(ruleset), dict(actual), tuple(records),
                                 outdir / "eve.json", names))
     return verdicts

@@ -8,7 +8,7 @@ import pytest
 
 from harness.engine import make_engine
 from harness.loader import load_project
-from harness.pcaps import case_refs
+from harness.pcaps import all_refs
 from harness.project import Project
 from harness.runner import run_cases
 
@@ -26,7 +26,7 @@ def repo_ruleset():
 
 @pytest.fixture(scope="session")
 def suite_run(repo_ruleset, tmp_path_factory):
-    """(verdicts by case key, workdir): every rule case of the repository through the real Suricata."""
+    """(verdicts by case key, workdir): every rule case and baseline through the real Suricata."""
     workdir = tmp_path_factory.mktemp("suite")
-    verdicts = run_cases(repo_ruleset, case_refs(repo_ruleset), make_engine("batch"), workdir)
+    verdicts = run_cases(repo_ruleset, all_refs(repo_ruleset), make_engine("batch"), workdir)
     return {v.ref.key: v for v in verdicts}, workdir

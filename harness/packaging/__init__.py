@@ -1,0 +1,1 @@
+"""Release packaging: `iotdetect dist` builds versioned, reproducible packs for each platform."""
