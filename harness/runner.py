@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.compile import CompiledRules, RULES_FILENAME, compile_rules, write_harness_config
+from harness.errors import Finding, RuleErrors, rel
 from harness.engine import Engine, Job, Workspace, alerts, read_eve
 from harness.loader import RuleSet
 from harness.pcaps import BaselineRef, CaseRef
@@ -55,6 +56,11 @@ def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = No
 
 
 def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engine, workdir: Path, progress=None) -> list[Verdict]:
+    missing = [ref for ref in refs if not ref.pcap_path(ruleset.project.pcaps_dir).is_file()]
+    if missing:
+        raise RuleErrors([Finding(*ref.error_location(), "traffic",
+                                  f"{rel(ref.pcap_path(ruleset.project.pcaps_dir), ruleset.project.root)} is missing:"
+                                  " run `iotdetect pcaps`") for ref in missing])
     workspace = prepare_workspace(ruleset, workdir / "engine", getattr(engine, "config_data_dir", None))
     jobs = {ref.key: Job(ref.key, ref.pcap_path(ruleset.project.pcaps_dir), workdir / "cases" / ref.key)
             for ref in refs}
