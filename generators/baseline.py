@@ -5,20 +5,25 @@ from __future__ import annotations
 from scapy.packet import Packet
 
 from . import addresses as A
-from . import dns, modbus, ntp, ssh, tls
+from . import dnp3, dns, enip, modbus, ntp, ssh, tls
 from .session import merge
 
 BENIGN_NAMES = ["time.vendor.example", "updates.vendor.example", "broker.iot.example"]
+INTERNAL_UPDATE_SERVER = "10.0.0.80"   # in $IOT_SERVICES (rules/networks.yaml)
 
 
 def day(*, start: float = A.START, rounds: int = 3, interval: float = 600.0,
         devices: list[str] | None = None, broker: str = A.MQTT_BROKER,
         update_host: str = A.EXTERNAL_HOST, mgmt: str = A.MGMT_HOST,
-        eng: str = A.ENG_WORKSTATION, plc: str = A.PLC) -> list[Packet]:
+        eng: str = A.ENG_WORKSTATION, plc: str = A.PLC,
+        update_server: str = INTERNAL_UPDATE_SERVER) -> list[Packet]:
     """``rounds`` rounds, ``interval`` s apart, each: per device NTP to 10.0.0.123, DNS for
     benign names to 10.0.0.53, MQTT over TLS (8883) to the broker, an HTTPS update check
     (SNI updates.vendor.example); per round one SSH session from management to the first
-    device and Modbus function-3 reads from the engineering host to the PLC."""
+    device and Modbus function-3 reads from the engineering host to the PLC; per round the
+    engineering host's routine control work (one Modbus register write, a DNP3 class poll, a
+    CIP tag read) and an HTTPS firmware check of the last device against the internal update
+    server."""
     devices = devices or [A.IOT_DEVICE, A.IOT_DEVICE_2]
     groups: list[list[Packet]] = []
     for r in range(rounds):
@@ -41,4 +46,13 @@ def day(*, start: float = A.START, rounds: int = 3, interval: float = 600.0,
         groups.append(modbus.request(src=eng, dst=plc, sport=port + 60, function=3,
                                      address=0, quantity=10, count=3, start=t0 + 40,
                                      trans_id=r * 10 + 1))
+        groups.append(modbus.write_register(src=eng, dst=plc, sport=port + 61, address=40,
+                                            value=1200 + r, start=t0 + 42, trans_id=r * 10 + 5))
+        groups.append(dnp3.request(src=eng, dst=plc, sport=port + 62, function=1,
+                                   app_seq=r, start=t0 + 44))
+        groups.append(enip.cip_request(src=eng, dst=plc, sport=port + 63, service=0x4C,
+                                       start=t0 + 46))
+        groups.append(tls.client_hello(src=devices[-1], dst=update_server, dport=443,
+                                       sport=port + 64, sni="updates.corp.example",
+                                       start=t0 + 48))
     return merge(*groups)

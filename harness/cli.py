@@ -104,6 +104,39 @@ def cmd_new(args) -> int:
     return EXIT_OK
 
 
+def cmd_dist(args) -> int:
+    import os
+    from harness.packaging.dist import DistOptions, dist
+    ruleset = _load(args)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    key = args.sign_key or os.environ.get("IOTDETECT_SIGNING_KEY")
+    options = DistOptions(out=Path(args.out), mtime=int(epoch) if epoch else None,
+                          sign_key=Path(key) if key else None, record=args.record)
+    folder = dist(ruleset, options)
+    print(f"wrote {folder}" + (" (signed)" if key else ""))
+    return EXIT_OK
+
+
+def cmd_verify(args) -> int:
+    from harness.packaging.manifest import verify
+    result = verify(Path(args.folder), Path(args.pubkey) if args.pubkey else None)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    print(f"{result.files} files checked, {len(result.problems)} problem(s); signature {result.signature}")
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def cmd_deploy(args) -> int:
+    import json
+    import os
+    from harness.packaging.deploy import DeployOptions, deploy
+    existing = json.loads(Path(args.existing).read_text(encoding="utf-8")) if args.existing else None
+    options = DeployOptions(dry_run=args.dry_run, existing=existing, insecure=args.insecure,
+                            subscription=args.subscription, resource_group=args.resource_group, workspace=args.workspace)
+    deploy(args.target, _load(args), os.environ, options)
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     from harness.build import version
     top = argparse.ArgumentParser(prog="iotdetect", description=__doc__)
@@ -130,6 +163,24 @@ def parser() -> argparse.ArgumentParser:
     new = verbs.add_parser("new", help="scaffold CATEGORY/ID")
     new.add_argument("name")
     new.set_defaults(func=cmd_new)
+    dist = verbs.add_parser("dist", help="build the release packs into OUT/iotdetect-<version>/")
+    dist.add_argument("--out", default="dist")
+    dist.add_argument("--sign-key", help="PEM private key for SHA256SUMS.sig (default: $IOTDETECT_SIGNING_KEY)")
+    dist.add_argument("--record", action="store_true", help="also write releases/<version>.json (commit it when releasing)")
+    dist.set_defaults(func=cmd_dist)
+    verify = verbs.add_parser("verify", help="check a release folder's SHA256SUMS (and signature with --pubkey)")
+    verify.add_argument("folder")
+    verify.add_argument("--pubkey", help="PEM public key the signature must verify with")
+    verify.set_defaults(func=cmd_verify)
+    deploy = verbs.add_parser("deploy", help="create/update the rules in Splunk or Sentinel")
+    deploy.add_argument("target", choices=["splunk", "sentinel"])
+    deploy.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    deploy.add_argument("--existing", help="JSON of what exists on the target instead of asking it (implies no changes)")
+    deploy.add_argument("--insecure", action="store_true", help="Splunk: skip TLS certificate verification")
+    deploy.add_argument("--subscription", help="Sentinel: subscription id (default $AZURE_SUBSCRIPTION_ID)")
+    deploy.add_argument("--resource-group", help="Sentinel: resource group (default $AZURE_RESOURCE_GROUP)")
+    deploy.add_argument("--workspace", help="Sentinel: workspace name (default $SENTINEL_WORKSPACE)")
+    deploy.set_defaults(func=cmd_deploy)
     return top
 
 

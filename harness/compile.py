@@ -83,6 +83,7 @@ def map_suricata_errors(output: str, compiled: CompiledRules, root: Path) -> Rul
             pending = []
         else:
             pending.append(message)
-    if pending or not findings:
+    # After a rule error Suricata adds "Loading signatures failed.": the rule finding says it all.
+    if not findings:
         findings.append(Finding("suricata", 0, "", "Suricata failed: " + ("; ".join(pending) or output.strip()[-500:])))
     return RuleErrors(findings)

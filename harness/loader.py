@@ -55,7 +55,9 @@ def _field_path(loc: tuple) -> tuple:
 def validation_findings(exc: ValidationError, name: str, lines: Lines) -> list[Finding]:
     findings = []
     for error in exc.errors():
-        path = _field_path(error["loc"])
+        # A model-level check may name the nested key it is about (model.LocatedError).
+        located = getattr(error.get("ctx", {}).get("error"), "subpath", ())
+        path = _field_path(error["loc"]) + tuple(located)
         field = ".".join(str(p) for p in path)
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
@@ -127,7 +129,7 @@ def _cross_rule_findings(sources: list[RuleSource], root: Path) -> list[Finding]
 def load_project(project: Project, *, check_lock: bool = True, only: list[Path] | None = None) -> RuleSet:
     """Load every rule; raise RuleErrors with all findings when anything is wrong."""
     root = project.root
-    nets, findings = networks_mod.load(project.networks_file)
+    nets, findings = networks_mod.load(project.networks_file, root)
     catalog = load_catalog()
     sources: list[RuleSource] = []
     for path in project.rule_files():

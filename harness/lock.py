@@ -32,19 +32,20 @@ def render(rules: list[Rule]) -> str:
 def check(rules: list[tuple[Rule, Path, dict]], lock_path: Path) -> list[Finding]:
     """rules: (rule, file, line map). Findings for unbumped changes and a stale lock."""
     locked = read(lock_path)
+    root = lock_path.parent   # findings name rule files relative to the project, like the loader's
     findings = []
     for rule, path, lines in rules:
         entry = locked.get(rule.id)
         line = lines.get(("rev",), 1)
         if entry is None:
-            findings.append(Finding(rel(path), line, "rev", "rule is not in rules.lock: run `iotdetect lock`"))
+            findings.append(Finding(rel(path, root), line, "rev", "rule is not in rules.lock: run `iotdetect lock`"))
             continue
         changed = entry["sha256"] != detection_hash(rule)
         if rule.rev < entry["rev"]:
-            findings.append(Finding(rel(path), line, "rev", f"rev went backwards (rules.lock has {entry['rev']})"))
+            findings.append(Finding(rel(path, root), line, "rev", f"rev went backwards (rules.lock has {entry['rev']})"))
         elif changed and rule.rev == entry["rev"]:
-            findings.append(Finding(rel(path), line, "rev",
+            findings.append(Finding(rel(path, root), line, "rev",
                                     f"detection changed but rev is still {rule.rev}: bump rev to {rule.rev + 1}"))
         elif changed or rule.rev != entry["rev"]:
-            findings.append(Finding(rel(path), line, "rev", "rules.lock is stale for this rule: run `iotdetect lock`"))
+            findings.append(Finding(rel(path, root), line, "rev", "rules.lock is stale for this rule: run `iotdetect lock`"))
     return findings

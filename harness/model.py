@@ -6,10 +6,19 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator,
+                      model_validator)
 
 from harness import fields as eve_fields
 from harness.types import AttackId, Duration, Line, Rev, RuleId, Severity, Sid, Status, Text, Url
+
+
+class LocatedError(ValueError):
+    """A model-level check that knows which nested key is wrong; the loader reports that key's line."""
+
+    def __init__(self, message: str, subpath: tuple = ()):
+        super().__init__(message)
+        self.subpath = subpath
 
 
 class Frozen(BaseModel):
@@ -48,9 +57,12 @@ def check_port_item(item: str) -> str:
     text = str(item)
     if not _PORT_ITEM.match(text):
         raise ValueError(f"{text!r} is not a port, a range lo:hi or 'any' (optionally negated with !)")
-    for number in re.findall(r"\d+", text):
-        if not 0 <= int(number) <= 65535:
+    numbers = [int(n) for n in re.findall(r"\d+", text)]
+    for number in numbers:
+        if not 0 <= number <= 65535:
             raise ValueError(f"port {number} is outside 0-65535")
+    if len(numbers) == 2 and numbers[0] > numbers[1]:
+        raise ValueError(f"port range {text!r} runs backwards")
     return text
 
 
@@ -198,7 +210,7 @@ class PayloadMatch(Frozen):
             try:
                 re.compile(self.pcre)
             except re.error as exc:
-                raise ValueError(f"pcre does not compile: {exc}") from None
+                raise LocatedError(f"pcre does not compile: {exc}", ("pcre",)) from None
         return self
 
 
@@ -228,10 +240,10 @@ class Detection(Frozen):
 
     @model_validator(mode="after")
     def _fields_fit_protocol(self) -> "Detection":
-        for cond in self.where:
+        for index, cond in enumerate(self.where):
             if self.protocol not in cond.eve.protocols:
-                raise ValueError(f"field {cond.field} belongs to protocol {'/'.join(cond.eve.protocols)},"
-                                 f" not {self.protocol}")
+                raise LocatedError(f"field {cond.field} belongs to protocol {'/'.join(cond.eve.protocols)},"
+                                   f" not {self.protocol}", ("where", index, "field"))
         return self
 
 
@@ -246,10 +258,19 @@ RawKeyword = Literal[RAW_OPTION_KEYWORDS]  # type: ignore[valid-type]
 
 class RawOption(Frozen):
     keyword: RawKeyword
-    value: Annotated[str, StringConstraints(pattern=r'^[^;"\\\r\n]*$', max_length=200)] | None = None
+    value: Annotated[str, StringConstraints(max_length=200)] | None = None
     # The author states the rule's `where` conditions express this option for the SIEMs; the DuckDB
     # evaluation over the test cases then proves it. Without it, a rule with raw options is IDS-only.
     covered_by_where: bool = False
+
+    @field_validator("value")
+    @classmethod
+    def _cannot_end_option(cls, value: str | None) -> str | None:
+        # The value is pasted verbatim after `keyword:`; these characters would end or escape the option.
+        if value is not None and any(char in value for char in ';"\\\r\n'):
+            raise ValueError("must not contain `;`, `\"`, a backslash or a line break: the value is copied"
+                             " verbatim into the Suricata rule, where they would end the option")
+        return value
 
 
 class SuricataExtras(Frozen):
@@ -292,7 +313,14 @@ class Expect(Frozen):
     hunt: bool | None = None
 
 
-CaseName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9 _-]{0,79}$")]
+def _case_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9 _-]{0,79}", value):
+        raise ValueError("test case names are one line of lower-case letters, digits, spaces, `_` and `-`"
+                         " (at most 80 characters)")
+    return value
+
+
+CaseName = Annotated[str, AfterValidator(_case_name)]
 
 
 class TestCase(Frozen):
@@ -322,20 +350,23 @@ class Rule(Frozen):
     detection: Detection
     suricata: SuricataExtras = SuricataExtras()
     siem: Siem = Siem()
-    tests: Annotated[tuple[TestCase, ...], Field(min_length=2)]
+    # At least two cases, enforced by _cases (a positive and a negative one): a min_length here would
+    # add a second, misleading finding whenever one case is invalid.
+    tests: tuple[TestCase, ...]
 
     @model_validator(mode="after")
     def _cases(self) -> "Rule":
         names = [case.name for case in self.tests]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"duplicate test case names: {dupes}")
+            second = names.index(dupes[0], names.index(dupes[0]) + 1)
+            raise LocatedError(f"duplicate test case names: {dupes}", ("tests", second, "name"))
         if not any(c.expect.alerts > 0 for c in self.tests):
-            raise ValueError("tests need at least one positive case (expect.alerts > 0)")
+            raise LocatedError("tests need at least one positive case (expect.alerts > 0)", ("tests",))
         if not any(c.expect.alerts == 0 for c in self.tests):
-            raise ValueError("tests need at least one negative case (expect.alerts: 0)")
+            raise LocatedError("tests need at least one negative case (expect.alerts: 0)", ("tests",))
         if self.updated < self.created:
-            raise ValueError("updated is before created")
+            raise LocatedError("updated is before created", ("updated",))
         return self
 
     def hunt_unavailable_reason(self) -> str | None:

@@ -44,8 +44,8 @@ class Networks:
         return ip.version == network.version and ip in network
 
 
-def load(path: Path) -> tuple[Networks | None, list[Finding]]:
-    name = rel(path)
+def load(path: Path, root: Path | None = None) -> tuple[Networks | None, list[Finding]]:
+    name = rel(path, root)
     try:
         data, lines = yamlsource.load(path)
     except FileNotFoundError:
@@ -85,15 +85,18 @@ def load(path: Path) -> tuple[Networks | None, list[Finding]]:
 
 def _cycles(networks: Networks, name: str, lines) -> list[Finding]:
     findings = []
+    reported: set[frozenset[str]] = set()   # one finding per cycle, not one per member
     for start in networks.groups:
         stack = [(start, (start,))]
         while stack:
             var, trail = stack.pop()
             for ref in networks.references(networks.groups.get(var, ())):
                 if ref == start:
-                    cycle = " -> ".join("$" + v for v in trail + (ref,))
-                    findings.append(Finding(name, yamlsource.line_of(lines, (start,)), start,
-                                            f"cyclic network variable: {cycle}"))
+                    if frozenset(trail) not in reported:
+                        reported.add(frozenset(trail))
+                        cycle = " -> ".join("$" + v for v in trail + (ref,))
+                        findings.append(Finding(name, yamlsource.line_of(lines, (start,)), start,
+                                                f"cyclic network variable: {cycle}"))
                     stack.clear()
                     break
                 if ref in networks.groups and ref not in trail:
@@ -101,19 +104,41 @@ def _cycles(networks: Networks, name: str, lines) -> list[Finding]:
     return findings
 
 
-def _repeated_references(networks: Networks, name: str, lines) -> list[Finding]:
-    """Suricata 7 calls it a loop when one variable is reached twice while resolving another."""
-    findings = []
-    for var in networks.groups:
-        seen: list[str] = []
-        stack = list(networks.references(networks.groups[var]))
-        while stack:
-            ref = stack.pop()
-            if ref in seen:
-                findings.append(Finding(name, yamlsource.line_of(lines, (var,)), var,
-                                        f"${ref} is reached twice while resolving ${var}; Suricata rejects this"
-                                        " as a loop"))
-                break
-            seen.append(ref)
+def _first_repeat(networks: Networks, var: str) -> str | None:
+    """The first variable reached twice while expanding var, or None."""
+    seen: set[str] = set()
+    stack = list(networks.references(networks.groups[var]))
+    while stack:
+        ref = stack.pop()
+        if ref in seen:
+            return ref
+        seen.add(ref)
+        stack.extend(networks.references(networks.groups.get(ref, ())))
+    return None
+
+
+def _reachable(networks: Networks, var: str) -> set[str]:
+    found: set[str] = set()
+    stack = list(networks.references(networks.groups[var]))
+    while stack:
+        ref = stack.pop()
+        if ref not in found:
+            found.add(ref)
             stack.extend(networks.references(networks.groups.get(ref, ())))
+    return found
+
+
+def _repeated_references(networks: Networks, name: str, lines) -> list[Finding]:
+    """A variable reached twice while resolving another. Suricata 7 rejects some of these as a "loop"
+    (measured: [$CAMS,$IOT_NET] with CAMS: [$IOT_NET] fails, the reverse order loads); we reject all,
+    since listing a network twice is redundant anyway. Only the innermost offender is reported, not
+    every variable that includes it (EXTERNAL_NET: [!$HOME_NET] would otherwise repeat the finding)."""
+    repeats = {var: ref for var in networks.groups if (ref := _first_repeat(networks, var))}
+    findings = []
+    for var, ref in repeats.items():
+        if any(inner in repeats for inner in _reachable(networks, var)):
+            continue
+        findings.append(Finding(name, yamlsource.line_of(lines, (var,)), var,
+                                f"${ref} is reached twice while resolving ${var}; Suricata 7 can reject this"
+                                " as a loop: name each network once"))
     return findings

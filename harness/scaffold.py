@@ -37,6 +37,9 @@ def scaffold(root: Path, name: str, used_sids: set[int], today: dt.date | None =
     env = environment()
     context = {"rule_id": rule_id, "sid": next_sid(used_sids), "module": module,
                "today": (today or dt.date.today()).isoformat()}
+    if not registry_path.is_file():
+        raise ValueError(f"{registry_path} is missing: `iotdetect new` adds its generator stub to the project's"
+                         " generators/ package")
     registry = registry_path.read_text(encoding="utf-8")
     anchor = "GENERATORS: dict[str, str] = {\n"
     if anchor not in registry:

@@ -16,10 +16,26 @@ Rev = Annotated[int, Field(ge=1)]
 Severity = Literal["low", "medium", "high", "critical"]
 Status = Literal["experimental", "test", "stable", "deprecated"]
 AttackId = Annotated[str, StringConstraints(pattern=r"^T\d{4}(\.\d{3})?$")]
-# A single-line human string: titles and names end up inside quoted strings of three languages.
-Line = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\r\n\x00]*$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s\"';]+$")]
+
+
+def _one_line(value: str) -> str:
+    if any(char in value for char in "\r\n\x00"):
+        raise ValueError("must be a single line: no line break or NUL (it ends up inside quoted strings"
+                         " of Suricata, SPL and KQL)")
+    return value
+
+
+def _plain_url(value: str) -> str:
+    # A backslash would escape the `;` that ends Suricata's reference option; quotes and `;` end it.
+    if not re.match(r"^https?://[^\s\"';\\]+$", value):
+        raise ValueError("must be an http(s) URL without whitespace, quotes, `;` or backslashes")
+    return value
+
+
+# A single-line human string: titles and names end up inside quoted strings of three languages.
+Line = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_one_line)]
+Url = Annotated[str, AfterValidator(_plain_url)]
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -11,6 +11,7 @@ from harness.loader import load_project
 from harness.pcaps import all_refs
 from harness.project import Project
 from harness.runner import run_cases
+from tests.tmp_project import tmp_project  # noqa: F401  (fixture: a throw-away one-rule project)
 
 REPO = Path(__file__).resolve().parent.parent
 

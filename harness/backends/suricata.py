@@ -107,7 +107,13 @@ def rule_options(rule: Rule) -> list[str]:
         options.append(f"flags:{det.tcp_flags};")
     for cond in det.where:
         options += _condition_options(cond)
+    # Sticky buffers stay selected until another is named: a payload match without a buffer after a
+    # buffer-based condition must go back to the packet/stream data, or it would search that buffer.
+    in_buffer = any(cond.eve.kind == "sticky" for cond in det.where)
     for match in det.payload:
+        if match.buffer is None and in_buffer:
+            options.append("pkt_data;")
+        in_buffer = match.buffer is not None
         options += _payload_options(match)
     for raw in rule.suricata.options:
         options.append(f"{raw.keyword}:{raw.value};" if raw.value is not None else f"{raw.keyword};")

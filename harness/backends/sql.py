@@ -1,0 +1,140 @@
+"""SQL backend: the SIEM logic as DuckDB SQL over a view `eve` of one eve.json.
+
+It renders the same expression tree as the SPL and KQL backends; running it over the eve.json that
+Suricata wrote for each test case proves the logic those two carry. EVE objects are JSON columns,
+as they are `dynamic` columns in Sentinel.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from harness.model import Rule
+from harness.networks import Networks
+from harness.siem import logic as L
+from harness.siem.settings import SiemQueries, SiemSettings, TableSchema
+from harness.templating import environment
+
+EVE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
+NET_PREFIX = "iotdetect_net_"
+_SQL_TYPES = {"datetime": "VARCHAR", "string": "VARCHAR", "int": "INTEGER", "long": "BIGINT",
+              "dynamic": "JSON", "bool": "BOOLEAN", "real": "DOUBLE"}
+
+# Address keys: '4:' + 8 hex digits or '6:' + 32 hex digits, so ranges compare as strings.
+_IP_HELPERS = (
+    "CREATE OR REPLACE MACRO iotdetect_groups(s) AS "
+    "(CASE WHEN s = '' THEN []::VARCHAR[] ELSE string_split(s, ':') END)",
+    "CREATE OR REPLACE MACRO iotdetect_ip6_groups(ip) AS (CASE WHEN contains(ip, '::') THEN "
+    "iotdetect_groups(split_part(ip, '::', 1)) || list_transform(range(8 - len(iotdetect_groups(split_part(ip, '::', 1)))"
+    " - len(iotdetect_groups(split_part(ip, '::', 2)))), lambda x: '0') || iotdetect_groups(split_part(ip, '::', 2)) "
+    "ELSE string_split(ip, ':') END)",
+    "CREATE OR REPLACE MACRO iotdetect_ip_key(ip) AS (CASE "
+    "WHEN regexp_full_match(ip, '[0-9]{1,3}([.][0-9]{1,3}){3}') THEN '4:' || "
+    "array_to_string(list_transform(string_split(ip, '.'), lambda o: printf('%02x', o::INTEGER)), '') "
+    "WHEN contains(ip, ':') THEN '6:' || "
+    "array_to_string(list_transform(iotdetect_ip6_groups(lower(ip)), lambda g: lpad(g, 4, '0')), '') END)",
+)
+
+
+def literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _key(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    width = 8 if address.version == 4 else 32
+    return f"{address.version}:{int(address):0{width}x}"
+
+
+def field(ref: L.Ref) -> str:
+    if not ref.rest:
+        return ref.path
+    path = "$" + "".join(f'."{part}"' for part in ref.rest)
+    text = f"json_extract_string({ref.top}, {literal(path)})"
+    return f"TRY_CAST({text} AS BIGINT)" if ref.type == "int" else text
+
+
+@dataclass(frozen=True)
+class SqlRenderer:
+    macro_prefix: str
+
+    def expr(self, node: L.Expr) -> str:
+        match node:
+            case L.Always():
+                return "true"
+            case L.All(items):
+                return "(" + " AND ".join(self.expr(i) for i in items) + ")"
+            case L.AnyOf(items):
+                return "(" + " OR ".join(self.expr(i) for i in items) + ")"
+            case L.Not(item):
+                return f"NOT coalesce({self.expr(item)}, false)"
+            case L.InNetwork(name, ip):
+                return f"{self.macro_prefix}{name}({ip})"
+            case L.InCidrs(cidrs, ip):
+                nets = [ipaddress.ip_network(c) for c in cidrs]
+                tests = [f"iotdetect_ip_key({ip}) BETWEEN {literal(_key(n.network_address))} AND "
+                         f"{literal(_key(n.broadcast_address))}" for n in nets]
+                return tests[0] if len(tests) == 1 else "(" + " OR ".join(tests) + ")"
+            case L.PortRange(column, low, high):
+                return f"{column} = {low}" if low == high else f"{column} BETWEEN {low} AND {high}"
+            case L.Match():
+                return self.match(node)
+        raise TypeError(f"unknown node {node!r}")
+
+    def match(self, node: L.Match) -> str:
+        target = field(node.field)
+        if node.fold:
+            target = f"lower({target})"
+        op, value = node.op, node.value
+        if op == "exists":
+            return f"{target} IS NOT NULL" if node.field.type == "int" else f"coalesce({target}, '') <> ''"
+        if op == "in":
+            return f"{target} IN ({', '.join(literal(v) for v in value)})"
+        simple = {"equals": "=", "gt": ">", "lt": "<"}
+        if op in simple:
+            return f"{target} {simple[op]} {literal(value)}"
+        function = {"contains": "contains", "startswith": "starts_with", "endswith": "ends_with",
+                    "regex": "regexp_matches"}[op]
+        return f"{function}({target}, {literal(value)})"
+
+
+@dataclass(frozen=True)
+class SqlBackend:
+    name = "sql"
+
+    def setup(self, networks: Networks, settings: SiemSettings) -> list[str]:
+        """Statements defining the address helpers and one macro per network variable."""
+        renderer = SqlRenderer(NET_PREFIX)
+        definitions = L.network_definitions(networks, "ip")
+        everything = L.AnyOf(tuple(L.InNetwork(name, "ip") for name in definitions))
+        # Nested variables call each other: define each after the variables it refers to.
+        return list(_IP_HELPERS) + [
+            f"CREATE OR REPLACE MACRO {NET_PREFIX}{name}(ip) AS ({renderer.expr(definitions[name])})"
+            for name in L.networks_used(everything, networks)]
+
+    def eve_view(self, eve_path: str, schema: TableSchema) -> str:
+        """A view `eve` over one eve.json with the Sentinel table's columns (objects as JSON)."""
+        columns = [c for c in schema.columns if c.name != "TimeGenerated"]
+        spec = ", ".join(f"{c.name}: '{_SQL_TYPES[c.type]}'" for c in columns)
+        parsed = [f"strptime({c.name}, {literal(EVE_TIME_FORMAT)}) AS {c.name}" for c in columns if c.type == "datetime"]
+        return (f"CREATE OR REPLACE VIEW eve AS SELECT * REPLACE ({', '.join(parsed)}) "
+                f"FROM read_json({literal(eve_path)}, format='newline_delimited', columns={{{spec}}})")
+
+    def compile(self, rule: Rule, networks: Networks, settings: SiemSettings) -> SiemQueries:
+        env = environment()
+        common = {"rule_id": rule.id, "sid": rule.sid, "title_literal": literal(rule.title)}
+        alert = env.get_template("sql_alert.j2").render(
+            sid_field=field(L.Ref("alert.signature_id", "int")), **common).strip()
+        plan, reason = L.hunt_plan(rule)
+        if plan is None:
+            return SiemQueries(alert, None, reason)
+        renderer = SqlRenderer(NET_PREFIX)
+        event_time = (f"strptime({field(L.Ref('flow.start'))}, {literal(EVE_TIME_FORMAT)})" if plan.flow_time
+                      else "timestamp")
+        hunt = env.get_template("sql_hunt.j2").render(
+            event_type=plan.event_type, where=[renderer.expr(c) for c in L.conjuncts(plan.where)], event_time=event_time,
+            threshold=plan.threshold, **common).strip()
+        return SiemQueries(alert, hunt, None)

@@ -1,0 +1,61 @@
+"""Deploy orchestration shared by both targets: want vs have -> plan -> (unless dry run) apply."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.loader import RuleSet
+from harness.packaging import deploy_sentinel, deploy_splunk, plan
+from harness.packaging.siem_outputs import compile_siem
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    dry_run: bool = True
+    existing: dict | None = None      # what the target holds, given instead of fetched (tests, offline review)
+    insecure: bool = False
+    subscription: str | None = None
+    resource_group: str | None = None
+    workspace: str | None = None
+
+
+def _splunk(rules, siem, environ, options: DeployOptions):
+    want = deploy_splunk.desired(rules, siem)
+    if options.existing is not None:
+        return deploy_splunk.make_plan(want, options.existing), None
+    target = deploy_splunk.SplunkTarget.from_env(environ, insecure=options.insecure)
+    service = deploy_splunk.connect(target)
+    with deploy_splunk.talking_to(target, "reading saved searches and macros"):
+        steps = deploy_splunk.make_plan(want, deploy_splunk.fetch_existing(service, want))
+
+    def apply() -> None:
+        with deploy_splunk.talking_to(target, "writing saved searches and macros"):
+            deploy_splunk.apply(service, want, steps)
+    return steps, apply
+
+
+def _sentinel(rules, siem, environ, options: DeployOptions):
+    want = deploy_sentinel.desired_models(rules, siem)
+    if options.existing is not None:
+        return deploy_sentinel.make_plan(want, options.existing), None
+    target = deploy_sentinel.SentinelTarget.from_env(environ, options.subscription, options.resource_group,
+                                                     options.workspace)
+    api = deploy_sentinel.client(target)
+    steps = deploy_sentinel.make_plan(want, deploy_sentinel.fetch_existing(api, target, want))
+    return steps, lambda: deploy_sentinel.apply(api, target, want, steps)
+
+
+# Target name -> function returning (plan, apply-callable or None when nothing can be applied).
+TARGETS = {"splunk": _splunk, "sentinel": _sentinel}
+
+
+def deploy(target: str, ruleset: RuleSet, environ, options: DeployOptions, echo=print) -> list[plan.Step]:
+    rules = [r for r in ruleset.rules if r.status != "deprecated"]
+    steps, apply = TARGETS[target](rules, compile_siem(ruleset, rules), environ, options)
+    for step in steps:
+        echo(str(step))
+    will_apply = apply is not None and not options.dry_run
+    echo(f"plan: {plan.summary(steps)}" + ("" if will_apply else " (dry run, nothing changed)"))
+    if will_apply:
+        apply()
+        echo("applied")
+    return steps

@@ -1,0 +1,146 @@
+"""`iotdetect dist`: every pack of one release, staged then swapped into place, with SHA256SUMS."""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from harness.attack import load_catalog
+from harness.build import version
+from harness.loader import RuleSet
+from harness.model import Rule
+from harness.packaging import changelog, manifest, navigator, report, sentinel, sentinel_ingest, splunk_app, suricata_pack
+from harness.packaging.siem_outputs import SiemOutputs, compile_siem
+from harness.templating import environment
+
+
+@dataclass(frozen=True)
+class DistOptions:
+    out: Path
+    mtime: int | None = None          # SOURCE_DATE_EPOCH; default: the newest rule's `updated` day
+    sign_key: Path | None = None
+    baseline: dict | None = None      # benign-baseline result for the report, when the caller has one
+    record: bool = False              # also write releases/<version>.json (commit it with the release tag)
+
+
+@dataclass(frozen=True)
+class Release:
+    ruleset: RuleSet
+    rules: list[Rule]                 # active rules (deprecated ones only show up in the changelog)
+    version: str
+    mtime: int
+    siem: SiemOutputs
+    baseline: dict | None
+
+
+def default_mtime(rules: list[Rule]) -> int:
+    newest = max((r.updated for r in rules), default=datetime(1980, 1, 1).date())
+    return int(datetime(newest.year, newest.month, newest.day, tzinfo=timezone.utc).timestamp())
+
+
+def check_version_source(root: Path, release: str) -> None:
+    """pyproject is the one source of the version; stale installed metadata would stamp another."""
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        declared = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
+        if declared != release:
+            raise RuntimeError(f"pyproject.toml says {declared} but the installed package says {release}:"
+                               " run `.venv/bin/pip install -e .` first")
+
+
+def stage_suricata(rel: Release, folder: Path) -> None:
+    suricata_pack.stage(rel.ruleset, folder, rel.version, rel.mtime)
+
+
+def stage_splunk(rel: Release, folder: Path) -> None:
+    files = splunk_app.app_files(rel.rules, rel.siem.spl, rel.siem.spl_macros, rel.version, environment())
+    license_path = rel.ruleset.project.root / "LICENSE"
+    license_text = license_path.read_bytes() if license_path.is_file() else b"Apache License 2.0\n"
+    (folder / "splunk").mkdir()
+    (folder / "splunk" / f"{splunk_app.APP}-{rel.version}.tgz").write_bytes(
+        splunk_app.package(files, license_text, rel.mtime))
+
+
+def stage_sentinel(rel: Release, folder: Path) -> None:
+    target = folder / "sentinel"
+    (target / "rules").mkdir(parents=True)
+    tactics = sentinel.load_tactics()
+    docs = []
+    problems = []
+    for rule in sorted(rel.rules, key=lambda r: r.sid):
+        doc = sentinel.detection(rule, rel.siem.kql[rule.id].alert, tactics)
+        problems += [f"{rule.id}: {p}" for p in sentinel.check_limits(doc)]
+        docs.append((doc, rule))
+        (target / "rules" / f"{rule.id}.yaml").write_text(sentinel.render_yaml(doc), encoding="utf-8")
+    if problems:
+        raise ValueError("Sentinel limits exceeded:\n  " + "\n  ".join(problems))
+    (target / "azuredeploy.json").write_text(_json(sentinel.arm_template(docs, rel.version)), encoding="utf-8")
+    (target / "azuredeploy-ingestion.json").write_text(
+        _json(sentinel_ingest.template(rel.siem.schema, rel.version)), encoding="utf-8")
+
+
+def stage_navigator(rel: Release, folder: Path) -> None:
+    (folder / "navigator").mkdir()
+    for domain, layer in navigator.layers(rel.rules, load_catalog(), rel.version).items():
+        (folder / "navigator" / f"iotdetect-{domain}.json").write_text(navigator.render(layer), encoding="utf-8")
+
+
+def stage_report(rel: Release, folder: Path) -> None:
+    (folder / "report").mkdir()
+    hunts = {rule_id: q.hunt_unavailable if q.hunt is None else None for rule_id, q in rel.siem.kql.items()}
+    ctx = report.context(rel.ruleset, load_catalog(), rel.version, hunts, rel.baseline)
+    for name, text in report.render(environment(), ctx).items():
+        (folder / "report" / name).write_text(text, encoding="utf-8")
+
+
+def stage_changelog(rel: Release, folder: Path) -> None:
+    current = changelog.manifest(list(rel.ruleset.rules), rel.version)
+    before = changelog.previous(rel.ruleset.project.root / "releases", rel.version)
+    day = datetime.fromtimestamp(rel.mtime, timezone.utc).date().isoformat()
+    (folder / "CHANGELOG.md").write_text(changelog.section(current, before, day), encoding="utf-8")
+    (folder / "release.json").write_text(changelog.render_manifest(current), encoding="utf-8")
+
+
+# Target name -> stage writing that part of the release folder.
+STAGES: dict[str, Callable[[Release, Path], None]] = {
+    "suricata": stage_suricata, "splunk": stage_splunk, "sentinel": stage_sentinel,
+    "navigator": stage_navigator, "report": stage_report, "changelog": stage_changelog,
+}
+
+
+def _json(data) -> str:
+    return json.dumps(data, indent=2, sort_keys=False) + "\n"
+
+
+def dist(ruleset: RuleSet, options: DistOptions) -> Path:
+    release = version()
+    check_version_source(ruleset.project.root, release)
+    rules = [r for r in ruleset.rules if r.status != "deprecated"]
+    mtime = options.mtime if options.mtime is not None else default_mtime(list(ruleset.rules))
+    rel = Release(ruleset, rules, release, mtime, compile_siem(ruleset, rules), options.baseline)
+    final = options.out / f"iotdetect-{release}"
+    options.out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".iotdetect-dist-", dir=options.out))
+    try:
+        for stage in STAGES.values():
+            stage(rel, staging)
+        manifest.write_sums(staging)
+        if options.sign_key:
+            manifest.sign(staging, options.sign_key)
+        staging.chmod(0o755)   # mkdtemp makes it 0700
+        if final.exists():
+            shutil.rmtree(final)
+        staging.rename(final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    if options.record:
+        releases = ruleset.project.root / "releases"
+        releases.mkdir(exist_ok=True)
+        shutil.copyfile(final / "release.json", releases / f"{release}.json")
+    return final

@@ -1,0 +1,70 @@
+"""Golden files: the SPL and KQL of every rule, checked in under tests/golden/ and re-blessed
+after review with `iotdetect golden --bless`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.backends.spl import SplBackend
+from harness.loader import RuleSet
+from harness.siem.settings import SiemQueries, SiemSettings
+from harness.siem.targets import compile_all
+
+# Comment syntax per language, so each golden file is valid text of its language.
+_COMMENT = {"spl": lambda text: f"``` {text} ```", "kql": lambda text: f"// {text}"}
+_SUFFIX = {"spl": ".spl", "kql": ".kql"}
+MACROS_FILE = "_splunk_macros.conf"
+
+
+def document(language: str, rule_id: str, sid: int, queries: SiemQueries) -> str:
+    comment = _COMMENT[language]
+    parts = [comment(f"iotdetect {rule_id} (sid {sid}): alert search"), queries.alert, ""]
+    if queries.hunt:
+        parts += [comment("hunt search"), queries.hunt, ""]
+    else:
+        parts += [comment(f"no hunt search: {queries.hunt_unavailable}"), ""]
+    return "\n".join(parts)
+
+
+def macros_conf(ruleset: RuleSet, settings: SiemSettings) -> str:
+    lines = []
+    for name, (definition, args) in sorted(SplBackend().macros(ruleset.networks, settings).items()):
+        lines += [f"[{name}({len(args)})]" if args else f"[{name}]", f"definition = {definition}"]
+        lines += [f"args = {','.join(args)}"] if args else []
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render(ruleset: RuleSet, settings: SiemSettings) -> dict[str, str]:
+    """File name -> expected content, for every rule and language."""
+    compiled = compile_all(ruleset, settings)
+    files = {MACROS_FILE: macros_conf(ruleset, settings)}
+    for source in ruleset.sources:
+        rule = source.rule
+        for language in ("spl", "kql"):
+            files[rule.id + _SUFFIX[language]] = document(language, rule.id, rule.sid, compiled[language][rule.id])
+    return files
+
+
+def differences(folder: Path, expected: dict[str, str]) -> list[str]:
+    problems = []
+    for name, text in sorted(expected.items()):
+        path = folder / name
+        if not path.exists():
+            problems.append(f"{name}: missing")
+        elif path.read_text(encoding="utf-8") != text:
+            problems.append(f"{name}: differs from what the backends emit now")
+    stale = sorted(p.name for p in folder.glob("*") if p.is_file() and p.name not in expected) if folder.is_dir() else []
+    problems += [f"{name}: no rule emits this any more" for name in stale]
+    return problems
+
+
+def bless(folder: Path, expected: dict[str, str]) -> list[str]:
+    """Write every golden file and remove stale ones; returns the names that changed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    changed = [line.split(":")[0] for line in differences(folder, expected)]
+    for name, text in expected.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    for path in folder.glob("*"):
+        if path.is_file() and path.name not in expected:
+            path.unlink()
+    return changed

@@ -1,0 +1,65 @@
+"""Every rule through every SIEM backend, and the checks the emitted searches must pass."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.backends.registry import SIEM_BACKENDS
+from harness.backends.spl import SplBackend
+from harness.errors import Finding, rel
+from harness.loader import RuleSet
+from harness.siem import kusto, spl_lint
+from harness.siem.settings import SiemQueries, SiemSettings
+
+
+def compile_all(ruleset: RuleSet, settings: SiemSettings, backends=("spl", "kql")) -> dict[str, dict[str, SiemQueries]]:
+    """backend name -> rule id -> queries."""
+    return {name: {s.rule.id: SIEM_BACKENDS[name]().compile(s.rule, ruleset.networks, settings)
+                   for s in ruleset.sources} for name in backends}
+
+
+@dataclass(frozen=True)
+class SiemCheck:
+    findings: list[Finding]
+    skipped: list[str]          # checks that could not run, and why (not failures)
+    kql_queries: int = 0
+    spl_searches: int = 0
+
+
+def _searches(queries: SiemQueries) -> list[tuple[str, str]]:
+    return [("alert", queries.alert)] + ([("hunt", queries.hunt)] if queries.hunt else [])
+
+
+def check(ruleset: RuleSet, settings: SiemSettings) -> SiemCheck:
+    """SPL lint and the Kusto parser over every emitted search; findings point at the rule file."""
+    compiled = compile_all(ruleset, settings)
+    macros = SplBackend().macros(ruleset.networks, settings)
+    findings: list[Finding] = []
+    spl_count = 0
+    for source in ruleset.sources:
+        where = (rel(source.path, ruleset.project.root), source.line("detection"))
+        for kind, search in _searches(compiled["spl"][source.rule.id]):
+            spl_count += 1
+            findings += [Finding(*where, f"siem.spl.{kind}", f"SPL lint: {problem}")
+                         for problem in spl_lint.lint(search, macros, settings.splunk_eve_macro)]
+    for name, (definition, args) in macros.items():
+        if args:   # a network macro: lint its expression as it is used inside `where`
+            probe = f"`{settings.splunk_eve_macro}` | where {definition.replace('$ip$', 'src_ip')}"
+            findings += [Finding(rel(ruleset.project.networks_file, ruleset.project.root), 0, name, f"SPL lint: {p}")
+                         for p in spl_lint.lint(probe, macros, settings.splunk_eve_macro)]
+    kql = [(source, kind, search) for source in ruleset.sources
+           for kind, search in _searches(compiled["kql"][source.rule.id])]
+    skipped: list[str] = []
+    try:
+        results = kusto.check_kql([q for _, _, q in kql], settings.schema, ruleset.project.root)
+    except kusto.KustoUnavailable as exc:
+        return SiemCheck(findings, [f"KQL not checked by the Kusto parser: {exc}"], 0, spl_count)
+    for (source, kind, query), diagnostics in zip(kql, results):
+        for diagnostic in (d for d in diagnostics if d.is_error):
+            findings.append(Finding(rel(source.path, ruleset.project.root), source.line("detection"),
+                                    f"siem.kql.{kind}", f"Kusto: {diagnostic.describe(query)}"))
+    return SiemCheck(findings, skipped, len(kql), spl_count)
+
+
+def project_root_has_kusto(root: Path) -> bool:
+    return (root / "node_modules" / kusto.PACKAGE).is_dir()

@@ -1,0 +1,60 @@
+"""`iotdetect build`: all or nothing, deterministic, and its output loads in Suricata."""
+from __future__ import annotations
+
+import subprocess
+
+import yaml
+
+from harness.cli import EXIT_INVALID, EXIT_OK, main
+from harness.compile import RULES_FILENAME, write_harness_config
+from harness.engine import suricata_binary
+from harness.loader import load_project
+from harness.project import Project
+from tests.tmp_project import GOOD_RULE, good_rule_text, write_lock, write_rule
+
+
+def _build(root, out) -> int:
+    return main(["--root", str(root), "build", "--out", str(out)])
+
+
+def _files(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_build_output_loads_in_suricata(tmp_project, tmp_path):
+    out = tmp_path / "out"
+    assert _build(tmp_project, out) == EXIT_OK
+    rules = out / "suricata" / RULES_FILENAME
+    assert "sid:9100900;" in rules.read_text()
+    variables = yaml.safe_load((out / "suricata" / "iotdetect-vars.yaml").read_text())["vars"]["address-groups"]
+    assert variables["IOT_NET"] == "[192.168.200.0/24]" and variables["EXTERNAL_NET"] == "[!$HOME_NET]"
+    config = write_harness_config(load_project(Project(tmp_project)), tmp_path / "cfg")
+    result = subprocess.run([suricata_binary(), "-T", "-v", "--init-errors-fatal", "-c", str(config), "-S", str(rules),
+                             "-l", str(tmp_path / "cfg")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "1 rules successfully loaded, 0 rules failed" in result.stdout + result.stderr
+
+
+def test_build_is_deterministic_and_replaces_out_as_a_whole(tmp_project, tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert _build(tmp_project, first) == EXIT_OK
+    (second / "stale").mkdir(parents=True)
+    (second / "stale" / "old.rules").write_text("old")
+    assert _build(tmp_project, second) == EXIT_OK
+    assert _files(first) == _files(second)            # byte-identical, stale file gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "project"]   # no staging folder left
+
+
+def test_rule_suricata_rejects_fails_the_build_and_writes_nothing(tmp_project, tmp_path, capsys):
+    write_rule(tmp_project, GOOD_RULE, good_rule_text(
+        ("  classtype: policy-violation\n", "  classtype: policy-violation\n  options:\n    - {keyword: dsize, value: abc}\n")))
+    write_lock(tmp_project)
+    out = tmp_path / "out"
+    (out / "suricata").mkdir(parents=True)
+    (out / "suricata" / RULES_FILENAME).write_text("# previous good build\n")
+    assert _build(tmp_project, out) == EXIT_INVALID
+    assert _files(out) == {f"suricata/{RULES_FILENAME}": b"# previous good build\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "project"]
+    err = capsys.readouterr().err
+    assert f"{GOOD_RULE}:12: [detection] Suricata: detect-dsize: Parsing 'abc' failed" in err
+    assert "1 problem(s); nothing written" in err

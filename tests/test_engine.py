@@ -1,0 +1,110 @@
+"""Engines: the container command, process and batch engines agreeing, Suricata errors mapped to YAML."""
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+
+import pytest
+
+from harness.compile import RULES_FILENAME
+from harness.engine import (CONTAINER_IMAGE, BatchEngine, ContainerEngine, Job, ProcessEngine, SuricataMissing,
+                            Workspace, check_rules, make_engine, suricata_binary)
+from harness.errors import RuleErrors
+from harness.loader import load_project
+from harness.pcaps import case_refs, write_all
+from harness.project import Project
+from harness.runner import prepare_workspace, run_cases
+from tests.tmp_project import GOOD_RULE, good_rule_text, write_lock, write_rule
+
+
+def test_container_command_is_isolated_read_only_and_pinned(tmp_path):
+    workspace = Workspace(tmp_path / "ws", None, tmp_path)
+    job = Job("rule/case", tmp_path / "pcaps" / "case.pcap", tmp_path / "out" / "case")
+    command = ContainerEngine(runtime="podman").command(workspace, job)
+    assert command[:4] == ["podman", "run", "--rm", "--network=none"]
+    mounts = [command[i + 1] for i, part in enumerate(command) if part == "-v"]
+    assert mounts == [f"{(tmp_path / 'ws').resolve()}:/iotdetect:ro",
+                      f"{(tmp_path / 'pcaps' / 'case.pcap').resolve()}:/input.pcap:ro",
+                      f"{(tmp_path / 'out' / 'case').resolve()}:/output"]
+    image = command[command.index("--network=none") + 7]
+    assert image == CONTAINER_IMAGE
+    assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest")   # a pinned tag
+    rest = command[command.index(image) + 1:]
+    assert rest == ["--init-errors-fatal", "-c", "/iotdetect/suricata.yaml", "-S", f"/iotdetect/{RULES_FILENAME}",
+                    "-r", "/input.pcap", "-l", "/output", "-k", "none"]
+    assert ContainerEngine(runtime="docker").command(workspace, job)[0] == "docker"
+
+
+def test_container_engine_without_runtime_is_an_environment_error(tmp_path):
+    engine = ContainerEngine(runtime="no-such-container-runtime")
+    with pytest.raises(SuricataMissing):
+        engine.run(Workspace(tmp_path, None, tmp_path), [])
+
+
+def test_missing_suricata_is_reported(monkeypatch):
+    monkeypatch.setenv("SURICATA", "/nonexistent/suricata")
+    with pytest.raises(SuricataMissing):
+        suricata_binary()
+
+
+def test_make_engine_registry():
+    assert isinstance(make_engine("batch"), BatchEngine)
+    assert isinstance(make_engine("process"), ProcessEngine)
+    with pytest.raises(ValueError, match="unknown engine"):
+        make_engine("vm")
+
+
+def _threshold_rule() -> str:
+    return good_rule_text(
+        ("id: mqtt-admin-login", "id: mqtt-connect-burst"), ("sid: 9100900", "sid: 9100901"),
+        ("  where:\n    - {field: mqtt.connect.username, equals: admin}\n",
+         "  threshold: {type: threshold, track: by_src, count: 2, seconds: 60}\n"),
+        ("    traffic: {generator: mqtt.connect, args: {username: admin}}\n    expect: {alerts: 1}",
+         "    traffic: {generator: mqtt.publish, args: {username: admin, count: 5}}\n    expect: {alerts: 1}"))
+
+
+def test_process_and_batch_engines_agree(tmp_project, tmp_path):
+    write_rule(tmp_project, "rules/iot/mqtt-connect-burst.yaml", _threshold_rule())
+    write_lock(tmp_project)
+    ruleset = load_project(Project(tmp_project))
+    refs = case_refs(ruleset)
+    write_all(refs, ruleset.project.pcaps_dir)
+    counts = {}
+    for name in ("process", "batch"):
+        verdicts = run_cases(ruleset, refs, make_engine(name), tmp_path / name)
+        counts[name] = {v.ref.key: v.actual for v in verdicts}
+    assert counts["process"] == counts["batch"]
+    total = collections.Counter()
+    for actual in counts["batch"].values():
+        total.update(actual)
+    assert total[9100900] >= 1 and total[9100901] >= 1   # not vacuous: both rules fired somewhere
+
+
+def _rejected_project(root: Path) -> None:
+    write_rule(root, GOOD_RULE, good_rule_text(
+        ("  classtype: policy-violation\n", "  classtype: policy-violation\n  options:\n    - {keyword: dsize, value: abc}\n")))
+    write_lock(root)
+
+
+@pytest.mark.parametrize("engine", ["process", "batch"])
+def test_rule_suricata_rejects_names_its_yaml_file(tmp_project, tmp_path, engine):
+    _rejected_project(tmp_project)
+    ruleset = load_project(Project(tmp_project))          # the model accepts it; only Suricata knows
+    workspace = prepare_workspace(ruleset, tmp_path / "ws")
+    with pytest.raises(RuleErrors) as caught:
+        make_engine(engine).run(workspace, [])
+    [finding] = caught.value.findings
+    assert finding.path == GOOD_RULE
+    assert finding.field == "detection" and finding.line == 12
+    assert "detect-dsize: Parsing 'abc' failed" in finding.message   # Suricata's own words
+
+
+def test_two_rejected_rules_give_two_findings(tmp_project, tmp_path):
+    _rejected_project(tmp_project)
+    write_rule(tmp_project, "rules/iot/second.yaml", good_rule_text(
+        ("id: mqtt-admin-login", "id: second"), ("sid: 9100900", "sid: 9100901"),
+        ("  classtype: policy-violation\n", "  classtype: policy-violation\n  options:\n    - {keyword: ttl, value: '>>1'}\n")))
+    write_lock(tmp_project)
+    with pytest.raises(RuleErrors) as caught:
+        check_rules(prepare_workspace(load_project(Project(tmp_project)), tmp_path / "ws"))
+    assert [f.path for f in caught.value.findings] == [GOOD_RULE, "rules/iot/second.yaml"]
