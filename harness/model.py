@@ -45,6 +45,8 @@ def check_address_item(item: str) -> str:
     if not _ADDRESS_ITEM.match(item):
         raise ValueError(f"{item!r} is not a CIDR, an IP, 'any' or a $VARIABLE (optionally negated with !)")
     bare = item.lstrip("!")
+    if item.startswith("!") and bare == "any":
+        raise ValueError("'!any' matches nothing (Suricata rejects it)")
     if bare != "any" and not bare.startswith("$"):
         try:
             ipaddress.ip_network(bare, strict=True)

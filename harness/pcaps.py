@@ -49,9 +49,9 @@ class CaseRef:
             return pcaps_dir / self.case.traffic.pcap
         return pcaps_dir / self.source.rule.id / f"{self.case.slug}.pcap"
 
-    def error_location(self) -> tuple[str, int]:
+    def error_location(self, root: Path) -> tuple[str, int]:
         index = self.source.rule.tests.index(self.case)
-        return rel(self.source.path), self.source.line("tests", index, "traffic")
+        return rel(self.source.path, root), self.source.line("tests", index, "traffic")
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,8 @@ class BaselineRef:
             return pcaps_dir / self.baseline.traffic.pcap
         return pcaps_dir / "baseline" / f"{self.baseline.name}.pcap"
 
-    def error_location(self) -> tuple[str, int]:
-        return rel(self.path), 1
+    def error_location(self, root: Path) -> tuple[str, int]:
+        return rel(self.path, root), 1
 
 
 def baseline_refs(project: Project) -> list[BaselineRef]:
@@ -94,9 +94,9 @@ def baseline_refs(project: Project) -> list[BaselineRef]:
             data, lines = yamlsource.load(path)
             refs.append(BaselineRef(Baseline.model_validate(data), path))
         except yamlsource.YamlSourceError as exc:
-            findings.append(Finding(rel(path), exc.line, "", exc.message))
+            findings.append(Finding(rel(path, project.root), exc.line, "", exc.message))
         except ValidationError as exc:
-            findings += validation_findings(exc, rel(path), lines)
+            findings += validation_findings(exc, rel(path, project.root), lines)
     if findings:
         raise RuleErrors(findings)
     return refs
@@ -112,13 +112,13 @@ def case_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseR
             if (wanted is None or s.rule.id in wanted) and s.rule.status != "deprecated" for c in s.rule.tests]
 
 
-def render(ref: CaseRef) -> bytes:
+def render(ref: CaseRef | BaselineRef, root: Path) -> bytes:
     """The pcap bytes a generator case produces; errors name the rule file and case."""
     traffic = ref.traffic
     try:
         packets = registry.get(traffic.generator)(**traffic.args)
     except Exception as exc:  # a generator bug or bad args: report it against the rule, not as a crash
-        path, line = ref.error_location()
+        path, line = ref.error_location(root)
         raise RuleErrors([Finding(path, line, "traffic", f"generator {traffic.generator} failed: {exc!r}")]) from exc
     return pcap_bytes(packets)
 
@@ -129,7 +129,7 @@ def generated(refs: list[CaseRef]) -> list[CaseRef]:
 
 def write_all(refs: list[CaseRef], pcaps_dir: Path) -> list[Path]:
     """Render every generator case first, then write: a failing generator leaves no partial output."""
-    rendered = [(r.pcap_path(pcaps_dir), render(r)) for r in generated(refs)]
+    rendered = [(r.pcap_path(pcaps_dir), render(r, pcaps_dir.parent)) for r in generated(refs)]
     for path, data in rendered:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != data:
@@ -144,12 +144,12 @@ def check_all(refs: list[CaseRef], pcaps_dir: Path) -> list[str]:
         for ref in generated(refs):
             fresh = ref.pcap_path(Path(tmp))
             fresh.parent.mkdir(parents=True, exist_ok=True)
-            fresh.write_bytes(render(ref))
+            fresh.write_bytes(render(ref, pcaps_dir.parent))
             committed = ref.pcap_path(pcaps_dir)
             if not committed.exists():
-                problems.append(f"{ref.key}: {rel(committed)} is missing (run `iotdetect pcaps`)")
+                problems.append(f"{ref.key}: {rel(committed, pcaps_dir.parent)} is missing (run `iotdetect pcaps`)")
             elif committed.read_bytes() != fresh.read_bytes():
-                problems.append(f"{ref.key}: {rel(committed)} differs from what {ref.traffic.generator} "
+                problems.append(f"{ref.key}: {rel(committed, pcaps_dir.parent)} differs from what {ref.traffic.generator} "
                                 f"generates now (run `iotdetect pcaps` and commit)")
     return problems
 

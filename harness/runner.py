@@ -58,7 +58,7 @@ def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = No
 def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engine, workdir: Path, progress=None) -> list[Verdict]:
     missing = [ref for ref in refs if not ref.pcap_path(ruleset.project.pcaps_dir).is_file()]
     if missing:
-        raise RuleErrors([Finding(*ref.error_location(), "traffic",
+        raise RuleErrors([Finding(*ref.error_location(ruleset.project.root), "traffic",
                                   f"{rel(ref.pcap_path(ruleset.project.pcaps_dir), ruleset.project.root)} is missing:"
                                   " run `iotdetect pcaps`") for ref in missing])
     workspace = prepare_workspace(ruleset, workdir / "engine", getattr(engine, "config_data_dir", None))

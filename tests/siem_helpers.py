@@ -5,6 +5,8 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from harness.model import Rule
 from harness.networks import Networks
 
@@ -42,3 +44,17 @@ def syn_flow(start: datetime, src: str = "10.1.1.50", dst: str = "192.168.200.10
 def write_eve(path: Path, records: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def kusto_session():
+    """One long-running Kusto checker for many small checks; skips when node/npm ci is missing."""
+    from harness.siem.kusto import KustoSession, KustoUnavailable
+    from harness.siem.settings import SiemSettings
+    try:
+        session = KustoSession(SiemSettings().schema, Path(__file__).resolve().parent.parent)
+        session.check(["print 1"])
+    except KustoUnavailable as exc:
+        pytest.skip(str(exc))
+    yield session
+    session.close()

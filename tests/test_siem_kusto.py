@@ -13,6 +13,7 @@ from harness.siem import kusto, logic as L
 from harness.siem.settings import SiemSettings
 from harness.siem.targets import compile_all
 from tests.conftest import REPO
+from tests.siem_helpers import kusto_session  # noqa: F401  (fixture)
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +26,11 @@ def _check(queries, settings):
         return kusto.check_kql(queries, settings.schema, REPO)
     except kusto.KustoUnavailable as exc:
         pytest.skip(str(exc))
+
+
+def _errors(session, query: str) -> list[kusto.KustoDiagnostic]:
+    [answer] = session.check([query])
+    return [d for d in kusto.diagnostics(answer) if d.is_error]
 
 
 def test_every_rule_query_passes_the_kusto_parser(repo_ruleset, settings):
@@ -45,26 +51,24 @@ def test_every_rule_query_passes_the_kusto_parser(repo_ruleset, settings):
     ("Suricata_CL | where no_such_function(src_ip)", "KS211"),                     # unknown function
     ('Suricata_CL | where dest_port == "80" and ipv4_is_in_any_range(src_ip)', None),  # wrong arity/types
 ])
-def test_broken_queries_are_caught(query, code, settings):
-    [found] = _check([query], settings)
-    errors = [d for d in found if d.is_error]
+def test_broken_queries_are_caught(query, code, kusto_session):
+    errors = _errors(kusto_session, query)
     assert errors, f"no error reported for {query!r}"
     if code:
         assert code in {d.code for d in errors}, [d.describe(query) for d in errors]
 
 
-def test_every_eve_field_renders_as_valid_kql(settings):
+def test_every_eve_field_renders_as_valid_kql(settings, kusto_session):
     """Every path in the field table is reachable in the schema and renders as a valid expression."""
     assert {f.path.split(".")[0] for f in fields.EVE_FIELDS.values()} <= set(settings.schema.dynamic)
     renderer = kql.KqlRenderer("iotdetect_net_")
     expressions = [renderer.expr(L.Match(L.Ref(f.path, f.value_type), "exists")) for f in fields.EVE_FIELDS.values()]
     query = f"{settings.sentinel_table} | where " + " or ".join(expressions)
-    [found] = _check([query], settings)
-    assert not [d for d in found if d.is_error], [d.describe(query) for d in found]
+    errors = _errors(kusto_session, query)
+    assert not errors, [d.describe(query) for d in errors]
 
 
-def test_keyword_path_elements_are_bracketed(settings):
+def test_keyword_path_elements_are_bracketed(settings, kusto_session):
     expression = kql.field(L.Ref("http.where.status"))
     assert expression == 'tostring(http["where"].status)'
-    [found] = _check([f"{settings.sentinel_table} | where {expression} == 'x'"], settings)
-    assert not [d for d in found if d.is_error]
+    assert not _errors(kusto_session, f"{settings.sentinel_table} | where {expression} == 'x'")

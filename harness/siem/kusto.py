@@ -36,12 +36,18 @@ class KustoDiagnostic:
         return f"{self.code} {self.message} (query line {line}, at {excerpt!r})"
 
 
-def _command(root: Path, stream: bool = False) -> list[str]:
+def package_home(root: Path) -> Path:
+    """The folder whose node_modules holds the parser: the project, else the iotdetect checkout."""
+    for folder in (root, SCRIPT.parent.parent.parent):
+        if (folder / "node_modules" / PACKAGE).is_dir():
+            return folder
+    raise KustoUnavailable(f"{PACKAGE} is not installed in {root}: run `npm ci` (or `make setup`)")
+
+
+def _command(stream: bool = False) -> list[str]:
     node = shutil.which("node")
     if not node:
         raise KustoUnavailable("node is not installed: KQL cannot be checked with the Kusto parser")
-    if not (root / "node_modules" / PACKAGE).is_dir():
-        raise KustoUnavailable(f"{PACKAGE} is not installed in {root}: run `npm ci` (or `make setup`)")
     return [node, str(SCRIPT)] + (["--stream"] if stream else [])
 
 
@@ -50,18 +56,18 @@ def _request(schema: TableSchema, queries: list[str], tokens: bool) -> dict:
             "queries": queries, "tokens": tokens}
 
 
-def _diagnostics(answer: dict) -> list[KustoDiagnostic]:
+def diagnostics(answer: dict) -> list[KustoDiagnostic]:
     return [KustoDiagnostic(d["severity"], d["code"], d["message"], d["start"], d["length"])
             for d in answer["diagnostics"]]
 
 
 def check_kql(queries: list[str], schema: TableSchema, root: Path) -> list[list[KustoDiagnostic]]:
     """Diagnostics per query (same order), all queries in one node process."""
-    result = subprocess.run(_command(root), input=json.dumps(_request(schema, queries, False)),
-                            capture_output=True, text=True, cwd=root)
+    result = subprocess.run(_command(), input=json.dumps(_request(schema, queries, False)),
+                            capture_output=True, text=True, cwd=package_home(root))
     if result.returncode != 0:
         raise KustoUnavailable(result.stderr.strip() or f"the Kusto check exited with {result.returncode}")
-    return [_diagnostics(answer) for answer in json.loads(result.stdout)]
+    return [diagnostics(answer) for answer in json.loads(result.stdout)]
 
 
 class KustoSession:
@@ -69,8 +75,8 @@ class KustoSession:
 
     def __init__(self, schema: TableSchema, root: Path):
         self.schema = schema
-        self.process = subprocess.Popen(_command(root, stream=True), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, cwd=root)
+        self.process = subprocess.Popen(_command(stream=True), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, cwd=package_home(root))
 
     def check(self, queries: list[str], tokens: bool = False) -> list[dict]:
         """Raw answers: {"diagnostics": [...], "tokens": [[kind, text], ...]} per query."""

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
 from harness.backends.registry import SIEM_BACKENDS
 from harness.backends.spl import SplBackend
 from harness.errors import Finding, rel
@@ -60,6 +58,3 @@ def check(ruleset: RuleSet, settings: SiemSettings) -> SiemCheck:
                                     f"siem.kql.{kind}", f"Kusto: {diagnostic.describe(query)}"))
     return SiemCheck(findings, skipped, len(kql), spl_count)
 
-
-def project_root_has_kusto(root: Path) -> bool:
-    return (root / "node_modules" / kusto.PACKAGE).is_dir()
