@@ -31,6 +31,16 @@ def cmd_validate(args) -> int:
     project = _project(args)
     only = [Path(p).resolve() for p in args.files] if args.files else None
     ruleset = load_project(project, only=only)
+    if not args.no_siem:
+        from harness.siem.settings import SiemSettings
+        from harness.siem.targets import check
+        result = check(ruleset, SiemSettings())
+        for note in result.skipped:
+            print(f"warning: {note}", file=sys.stderr)
+        findings = [f for f in result.findings if only is None or (project.root / f.path).resolve() in only]
+        if findings:
+            raise RuleErrors(findings)
+        print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser")
     print(f"{len(ruleset.sources)} rules valid")
     return EXIT_OK
 
@@ -140,6 +150,33 @@ def cmd_deploy(args) -> int:
     return EXIT_OK
 
 
+def cmd_show(args) -> int:
+    from rich.console import Console
+    from harness.siem.settings import SiemSettings
+    from harness.siem.show import panels
+    ruleset = _load(args, check_lock=False)
+    Console(highlight=False).print(panels(ruleset, args.rule, SiemSettings()))
+    return EXIT_OK
+
+
+def cmd_golden(args) -> int:
+    from harness.siem import golden
+    from harness.siem.settings import SiemSettings
+    ruleset = _load(args, check_lock=False)
+    folder = ruleset.project.root / "tests" / "golden" / "siem"
+    expected = golden.render(ruleset, SiemSettings())
+    if args.bless:
+        changed = golden.bless(folder, expected)
+        shown = ", ".join(changed[:10]) + (" ..." if len(changed) > 10 else "")
+        print(f"blessed {len(expected)} golden files in {folder}; {len(changed)} changed{': ' + shown if changed else ''}")
+        return EXIT_OK
+    problems = golden.differences(folder, expected)
+    for problem in problems:
+        print(golden.unified_diff(folder, expected, problem.split(":")[0]) or problem, file=sys.stderr)
+    print(f"{len(expected)} golden files, {len(problems)} differ" + (" (review, then --bless)" if problems else ""))
+    return EXIT_FAILED if problems else EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     from harness.build import version
     top = argparse.ArgumentParser(prog="iotdetect", description=__doc__)
@@ -148,7 +185,14 @@ def parser() -> argparse.ArgumentParser:
     verbs = top.add_subparsers(dest="verb", required=True)
     validate = verbs.add_parser("validate", help="load and check every rule")
     validate.add_argument("files", nargs="*", help="report only findings in these files")
+    validate.add_argument("--no-siem", action="store_true", help="skip the SPL lint and the Kusto parser check")
     validate.set_defaults(func=cmd_validate)
+    show = verbs.add_parser("show", help="print every target of one rule side by side")
+    show.add_argument("rule", help="rule id")
+    show.set_defaults(func=cmd_show)
+    golden_verb = verbs.add_parser("golden", help="compare the SPL/KQL golden files, or --bless them after review")
+    golden_verb.add_argument("--bless", action="store_true", help="rewrite tests/golden/siem from the backends")
+    golden_verb.set_defaults(func=cmd_golden)
     verbs.add_parser("lock", help="record rule hashes in rules.lock").set_defaults(func=cmd_lock)
     build = verbs.add_parser("build", help="compile rules into an output folder")
     build.add_argument("--out", default="build", help="output folder (replaced as a whole)")

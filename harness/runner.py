@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import collections
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +65,9 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
     workspace = prepare_workspace(ruleset, workdir / "engine", getattr(engine, "config_data_dir", None))
     jobs = {ref.key: Job(ref.key, ref.pcap_path(ruleset.project.pcaps_dir), workdir / "cases" / ref.key)
             for ref in refs}
+    for job in jobs.values():      # Suricata appends to eve.json: a kept folder must not leak old alerts
+        if job.outdir.exists():
+            shutil.rmtree(job.outdir)
     engine.run(workspace, list(jobs.values()), progress)
     names = {s.rule.sid: s.rule.id for s in ruleset.sources}
     verdicts = []

@@ -10,8 +10,10 @@ GOLDEN = REPO / "tests" / "golden" / "siem"
 
 
 def test_golden_files_match_the_backends(repo_ruleset):
-    problems = golden.differences(GOLDEN, golden.render(repo_ruleset, SiemSettings()))
-    assert not problems, "\n".join(problems) + "\nreview the change, then run `iotdetect golden --bless`"
+    expected = golden.render(repo_ruleset, SiemSettings())
+    problems = golden.differences(GOLDEN, expected)
+    diffs = [golden.unified_diff(GOLDEN, expected, p.split(":")[0]) for p in problems[:3]]
+    assert not problems, "\n".join(problems + diffs) + "\nreview the change, then run `iotdetect golden --bless`"
 
 
 def test_bless_writes_and_prunes(repo_ruleset, tmp_path):

@@ -2,6 +2,7 @@
 after review with `iotdetect golden --bless`."""
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 from harness.backends.spl import SplBackend
@@ -56,6 +57,13 @@ def differences(folder: Path, expected: dict[str, str]) -> list[str]:
     stale = sorted(p.name for p in folder.glob("*") if p.is_file() and p.name not in expected) if folder.is_dir() else []
     problems += [f"{name}: no rule emits this any more" for name in stale]
     return problems
+
+
+def unified_diff(folder: Path, expected: dict[str, str], name: str) -> str:
+    path = folder / name
+    old = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
+    new = expected.get(name, "").splitlines(keepends=True)
+    return "".join(difflib.unified_diff(old, new, f"golden/{name}", f"now/{name}"))
 
 
 def bless(folder: Path, expected: dict[str, str]) -> list[str]:

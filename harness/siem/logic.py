@@ -88,7 +88,9 @@ TRUE = Always()
 def all_of(*items: Expr) -> Expr:
     kept: list[Expr] = []
     for item in items:
-        kept += item.items if isinstance(item, All) else [] if isinstance(item, Always) else [item]
+        for part in item.items if isinstance(item, All) else [] if isinstance(item, Always) else [item]:
+            if part not in kept:     # two negated conditions on one field share their `exists`
+                kept.append(part)
     return TRUE if not kept else kept[0] if len(kept) == 1 else All(tuple(kept))
 
 
@@ -199,16 +201,15 @@ def condition(cond: Condition) -> Expr:
     spec = cond.eve
     ref = Ref(cond.field, spec.value_type)
     op, value = cond.operator, cond.value
-    fold = bool(cond.nocase or spec.lowercase) and spec.value_type == "str"
-    if fold and op != "regex":
-        value = tuple(str(v).lower() for v in value) if op == "in" else str(value).lower()
-    elif spec.value_type == "str" and op not in ("exists", "regex"):
-        value = tuple(str(v) for v in value) if op == "in" else str(value)
-    if op == "regex" and cond.nocase:
-        value = "(?i)" + value
-    if op == "regex" and spec.lowercase:
-        fold = True          # Suricata runs the pcre on the lower-cased buffer: so do we
-    match = Match(ref, op, value, fold)
+    if op == "regex":
+        # Suricata runs the pcre on the buffer (lower-cased for lowercase fields); nocase is (?i).
+        match = Match(ref, op, ("(?i)" if cond.nocase else "") + value, spec.lowercase)
+    else:
+        fold = bool(cond.nocase or spec.lowercase) and spec.value_type == "str"
+        if spec.value_type == "str" and op != "exists":
+            text = (lambda v: str(v).lower()) if fold else str
+            value = tuple(text(v) for v in value) if op == "in" else text(value)
+        match = Match(ref, op, value, fold)
     if cond.negate:
         # Suricata needs the buffer to exist before a negated match can succeed.
         return All((Match(ref, "exists"), Not(match)))
