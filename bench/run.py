@@ -11,17 +11,17 @@ import time
 from pathlib import Path
 
 from harness.backends.suricata import SuricataBackend
-from harness.engine import make_engine
+from harness.engine import BatchEngine, make_engine
 from harness.loader import load_project
 from harness.pcaps import case_refs
 from harness.project import Project
 from harness.runner import run_cases
 
 
-def time_engine(ruleset, refs, name: str) -> tuple[float, int]:
-    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+def time_engine(ruleset, refs, engine) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{engine.name}-") as tmp:
         started = time.perf_counter()
-        verdicts = run_cases(ruleset, refs, make_engine(name), Path(tmp))
+        verdicts = run_cases(ruleset, refs, engine, Path(tmp))
         elapsed = time.perf_counter() - started
     return elapsed, sum(not v.passed for v in verdicts)
 
@@ -66,12 +66,15 @@ def main() -> None:
     ruleset = load_project(Project(Path(args.root)), check_lock=False)
     refs = case_refs(ruleset)
     print(f"suite: {len(ruleset.rules)} rules, {len(refs)} cases")
-    process_s, process_fail = time_engine(ruleset, refs, "process")
-    batch_s, batch_fail = time_engine(ruleset, refs, "batch")
-    print(f"{'engine':<10}{'seconds':>10}{'per case (ms)':>16}{'failures':>10}")
-    for name, seconds, failures in (("process", process_s, process_fail), ("batch", batch_s, batch_fail)):
-        print(f"{name:<10}{seconds:>10.2f}{1000 * seconds / len(refs):>16.1f}{failures:>10}")
-    print(f"batch speed-up over process: {process_s / batch_s:.1f}x")
+    default_batch = make_engine("batch")
+    engines = {"process": make_engine("process"), "batch, 1 worker": BatchEngine(workers=1),
+               f"batch, {default_batch.workers} workers (default)": default_batch}
+    timings = {label: time_engine(ruleset, refs, engine) for label, engine in engines.items()}
+    print(f"{'engine':<30}{'seconds':>10}{'per case (ms)':>16}{'failures':>10}{'speed-up':>10}")
+    process_s = timings["process"][0]
+    for label, (seconds, failures) in timings.items():
+        print(f"{label:<30}{seconds:>10.2f}{1000 * seconds / len(refs):>16.1f}{failures:>10}"
+              f"{process_s / seconds:>9.1f}x")
     print(f"compile throughput on {args.synthetic} synthetic rules:")
     for name, rate in compile_throughput(ruleset, args.synthetic).items():
         print(f"  {name:<10}{rate:>12,.0f} rules/s")

@@ -11,6 +11,7 @@ from harness.compile import RULES_FILENAME, compile_rules
 from harness.engine import SuricataMissing, check_rules
 from harness.loader import RuleSet
 from harness.runner import prepare_workspace
+from harness.siem.stage import stage_siem
 
 
 def version() -> str:
@@ -28,7 +29,7 @@ def stage_suricata(ruleset: RuleSet, folder: Path, release: str) -> None:
 
 
 # Target name -> function staging that target's files. Later targets (SIEMs) register here.
-STAGES = {"suricata": stage_suricata}
+STAGES = {"suricata": stage_suricata, "siem": stage_siem}
 
 
 def build(ruleset: RuleSet, out: Path, *, verify_with_suricata: bool = True) -> list[Path]:

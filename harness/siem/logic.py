@@ -7,6 +7,7 @@ and no negated item.
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Union
 
@@ -115,7 +116,7 @@ def _address_item(item: str, ip: str) -> Expr:
         return TRUE
     if item.startswith("$"):
         return InNetwork(item[1:], ip)
-    return InCidrs((item,), ip)
+    return InCidrs((str(ipaddress.ip_network(item)),), ip)   # 10.0.0.53 -> 10.0.0.53/32: SIEMs want CIDRs
 
 
 def _merge_cidrs(items: list[Expr]) -> list[Expr]:
