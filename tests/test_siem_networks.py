@@ -125,3 +125,25 @@ def test_kql_lets_come_dependencies_first():
     lets = KqlBackend().lets(L.InNetwork("MIXED", "src_ip"), NETWORKS, SiemSettings())
     names = [re.match(r"let (\w+)", let).group(1).removeprefix("iotdetect_net_") for let in lets]
     assert names == ["IOT_NET", "MGMT_NET", "CORP_NET", "HOME_NET", "MIXED"]
+
+
+def _port_contains(items: tuple[str, ...], port: int) -> bool:
+    def hit(item: str) -> bool:
+        if item == "any":
+            return True
+        low, _, high = item.partition(":")
+        return int(low or 0) <= port <= int(high or 65535) if ":" in item else port == int(item)
+    positive = [i for i in items if not i.startswith("!")]
+    negative = [i[1:] for i in items if i.startswith("!")]
+    return (not positive or any(map(hit, positive))) and not any(map(hit, negative))
+
+
+@pytest.mark.parametrize("items", [("80",), ("80", "8080"), ("1000:2000", "!1500"), ("!22",), (":1024",),
+                                   ("1024:",), ("any",), ("!23", "!2323")])
+def test_ports_match_suricata_semantics(items, evaluator):
+    from harness.backends.sql import SqlRenderer
+    ports = [0, 22, 23, 80, 1000, 1024, 1025, 1500, 2000, 2001, 2323, 8080, 65535]
+    expr = SqlRenderer("iotdetect_net_").expr(L.ports(items, "port"))
+    rows = ", ".join(f"({p})" for p in ports)
+    got = dict(evaluator.query(f"SELECT port, coalesce({expr}, false) FROM (VALUES {rows}) AS samples(port)").rows)
+    assert got == {p: _port_contains(items, p) for p in ports}
