@@ -158,7 +158,7 @@ class BatchEngine:
         shares = [jobs[index::self.workers] for index in range(self.workers)]
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             futures = [pool.submit(self._run_share, workspace, share, progress, index)
-                       for index, share in enumerate(shares) if share]
+                       for index, share in enumerate(shares) if share or index == 0]  # 0 jobs: still load-test
             for future in futures:
                 future.result()
 

@@ -375,7 +375,7 @@ class Rule(Frozen):
         """Why the SIEM hunt search cannot express this rule, or None when it can."""
         if self.detection.payload:
             return "raw payload matches have no EVE field the SIEMs could search"
-        uncovered = [o.keyword for o in self.suricata.options if not o.covered_by_where]
+        uncovered = list(dict.fromkeys(o.keyword for o in self.suricata.options if not o.covered_by_where))
         if uncovered:
             return f"Suricata options {', '.join(uncovered)} have no EVE equivalent"
         return None
