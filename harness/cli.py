@@ -88,23 +88,17 @@ def cmd_pcaps(args) -> int:
 def cmd_test(args) -> int:
     from rich.progress import Progress
     from harness import junit, pcaps
-    from harness.engine import make_engine
-    from harness.runner import run_cases
     ruleset = _load(args, check_lock=False)
-    refs = pcaps.all_refs(ruleset, args.rules or None)
-    engine = make_engine(args.engine)
     console = _console()
-    with tempfile.TemporaryDirectory(prefix="iotdetect-test-") as tmp:
-        workdir = Path(args.keep) if args.keep else Path(tmp)
-        with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
-            task = progress.add_task(f"{engine.name} engine", total=len(refs))
-            verdicts = run_cases(ruleset, refs, engine, workdir, lambda job: progress.advance(task))
-        failed = [v for v in verdicts if not v.passed]
-        for verdict in failed:
-            console.print(f"[red]FAIL[/red] {verdict.ref.key}\n{verdict.explain()}")
-        if args.junit:
-            junit.write(verdicts, Path(args.junit))
-    console.print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed ({engine.name} engine)")
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task(f"{args.engine} engine", total=len(pcaps.all_refs(ruleset, args.rules or None)))
+        verdicts = _run_suite(ruleset, args.engine, args.rules, lambda job: progress.advance(task), args.keep)
+    failed = [v for v in verdicts if not v.passed]
+    for verdict in failed:
+        console.print(f"[red]FAIL[/red] {verdict.ref.key}\n{verdict.explain()}")
+    if args.junit:
+        junit.write(verdicts, Path(args.junit))
+    console.print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed ({args.engine} engine)")
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -121,13 +115,39 @@ def cmd_dist(args) -> int:
     import os
     from harness.packaging.dist import DistOptions, dist
     ruleset = _load(args)
+    verdicts = _run_suite(ruleset, "batch")
+    failed = [v for v in verdicts if not v.passed]
+    if failed:   # a release is never cut from failing content
+        for verdict in failed:
+            print(f"FAIL {verdict.ref.key}\n{verdict.explain()}", file=sys.stderr)
+        print(f"{len(failed)} case(s) failed; no release written", file=sys.stderr)
+        return EXIT_FAILED
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     key = args.sign_key or os.environ.get("IOTDETECT_SIGNING_KEY")
     options = DistOptions(out=Path(args.out), mtime=int(epoch) if epoch else None,
-                          sign_key=Path(key) if key else None, record=args.record)
+                          sign_key=Path(key) if key else None, record=args.record,
+                          baseline=_baseline_summary(verdicts))
     folder = dist(ruleset, options)
     print(f"wrote {folder}" + (" (signed)" if key else ""))
     return EXIT_OK
+
+
+def _run_suite(ruleset, engine_name: str, rule_ids=None, progress=None, keep: str | None = None):
+    from harness import pcaps
+    from harness.engine import make_engine
+    from harness.runner import run_cases
+    refs = pcaps.all_refs(ruleset, rule_ids or None)
+    with tempfile.TemporaryDirectory(prefix="iotdetect-run-") as tmp:
+        return run_cases(ruleset, refs, make_engine(engine_name), Path(keep) if keep else Path(tmp), progress)
+
+
+def _baseline_summary(verdicts) -> dict | None:
+    """What the coverage report says about the benign baselines."""
+    baselines = [v for v in verdicts if v.ref.suite == "baseline"]
+    if not baselines:
+        return None
+    return {"name": ", ".join(v.ref.name for v in baselines), "events": sum(v.event_count for v in baselines),
+            "alerts": sum(len(v.alert_records) for v in baselines), "passed": all(v.passed for v in baselines)}
 
 
 def cmd_verify(args) -> int:

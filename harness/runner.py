@@ -21,6 +21,7 @@ class Verdict:
     alert_records: tuple[dict, ...]
     eve_path: Path
     sid_names: dict[int, str] = field(default_factory=dict)
+    event_count: int = 0                  # every EVE record of the case, alerts or not
 
     @property
     def passed(self) -> bool:
@@ -73,8 +74,9 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
     verdicts = []
     for ref in refs:
         outdir = jobs[ref.key].outdir
-        records = alerts(read_eve(outdir))
+        events = read_eve(outdir)
+        records = alerts(events)
         actual = collections.Counter(r["alert"]["signature_id"] for r in records)
         verdicts.append(Verdict(ref, ref.expected(ruleset), dict(actual), tuple(records),
-                                outdir / "eve.json", names))
+                                outdir / "eve.json", names, len(events)))
     return verdicts
