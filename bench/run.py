@@ -10,12 +10,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness.backends.registry import SIEM_BACKENDS
 from harness.backends.suricata import SuricataBackend
 from harness.engine import BatchEngine, make_engine
 from harness.loader import load_project
 from harness.pcaps import case_refs
 from harness.project import Project
 from harness.runner import run_cases
+from harness.siem.settings import SiemSettings
 
 
 def time_engine(ruleset, refs, engine) -> tuple[float, int]:
@@ -37,13 +39,8 @@ def synthetic_rules(ruleset, count: int):
 def compile_throughput(ruleset, count: int) -> dict[str, float]:
     rules = list(synthetic_rules(ruleset, count))
     backends = {"suricata": SuricataBackend()}
-    try:
-        from harness.backends.registry import SIEM_BACKENDS
-        from harness.siem_settings import SiemSettings
-        settings = SiemSettings()
-        siem = {name: cls() for name, cls in SIEM_BACKENDS.items()}
-    except ImportError:
-        siem, settings = {}, None
+    settings = SiemSettings()
+    siem = {name: cls() for name, cls in SIEM_BACKENDS.items()}
     rates = {}
     for name, backend in backends.items():
         started = time.perf_counter()

@@ -1,9 +1,12 @@
 """The one Jinja environment every backend renders with: StrictUndefined, no autoescape surprises."""
 from __future__ import annotations
 
+import functools
+
 import jinja2
 
 
+@functools.cache   # one environment per process: Jinja caches compiled templates on it
 def environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("harness", "templates"),

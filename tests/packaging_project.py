@@ -29,13 +29,13 @@ detection:
   protocol: udp
   destination_port: [5683]
   payload:
-    - {content: ".well-known/core"}
+    - {content: "well-known"}
 tests:
   - name: probe
     traffic: {generator: coap.request, args: {}}
     expect: {alerts: 1}
   - name: quiet
-    traffic: {generator: coap.request, args: {}}
+    traffic: {generator: coap.request, args: {uri_path: sensors/temp}}
     expect: {alerts: 0}
 """
 

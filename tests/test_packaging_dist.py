@@ -196,6 +196,7 @@ def test_signed_release_verifies_and_tampering_is_caught(project, tmp_path):
     subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", str(key)],
                    check=True, capture_output=True)
     subprocess.run(["openssl", "pkey", "-in", str(key), "-pubout", "-out", str(pub)], check=True, capture_output=True)
+    assert _iotdetect(project, "pcaps").returncode == 0      # dist replays every case first
     built = _iotdetect(project, "dist", "--out", str(tmp_path / "dist"), env_extra={"IOTDETECT_SIGNING_KEY": str(key)})
     assert built.returncode == 0, built.stderr
     root = tmp_path / "dist" / f"iotdetect-{RELEASE}"
