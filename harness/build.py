@@ -1,7 +1,6 @@
 """`iotdetect build`: compile every target into an output folder, all or nothing."""
 from __future__ import annotations
 
-import shutil
 import tempfile
 from importlib import metadata
 from pathlib import Path
@@ -12,6 +11,7 @@ from harness.engine import SuricataMissing, check_rules
 from harness.loader import RuleSet
 from harness.runner import prepare_workspace
 from harness.siem.stage import stage_siem
+from harness.staging import staged_folder
 
 
 def version() -> str:
@@ -35,9 +35,7 @@ STAGES = {"suricata": stage_suricata, "siem": stage_siem}
 def build(ruleset: RuleSet, out: Path, *, verify_with_suricata: bool = True) -> list[Path]:
     """Stage everything in a temp dir next to out, prove it loads, then swap it into place."""
     release = version()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".iotdetect-build-", dir=out.parent))
-    try:
+    with staged_folder(out) as staging:
         for stage in STAGES.values():
             stage(ruleset, staging, release)
         if verify_with_suricata:
@@ -45,11 +43,5 @@ def build(ruleset: RuleSet, out: Path, *, verify_with_suricata: bool = True) -> 
                 try:
                     check_rules(prepare_workspace(ruleset, Path(tmp)))
                 except SuricataMissing:
-                    pass  # reported by the CLI as a warning; the text itself is still valid
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+                    pass  # the CLI warns; the text itself is still valid
     return sorted(p for p in out.rglob("*") if p.is_file())

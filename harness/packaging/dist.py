@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -16,6 +15,7 @@ from harness.loader import RuleSet
 from harness.model import Rule
 from harness.packaging import changelog, manifest, navigator, report, sentinel, sentinel_ingest, splunk_app, suricata_pack
 from harness.packaging.siem_outputs import SiemOutputs, compile_siem
+from harness.staging import staged_folder
 from harness.templating import environment
 
 
@@ -124,21 +124,12 @@ def dist(ruleset: RuleSet, options: DistOptions) -> Path:
     mtime = options.mtime if options.mtime is not None else default_mtime(list(ruleset.rules))
     rel = Release(ruleset, rules, release, mtime, compile_siem(ruleset, rules), options.baseline)
     final = options.out / f"iotdetect-{release}"
-    options.out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".iotdetect-dist-", dir=options.out))
-    try:
+    with staged_folder(final) as staging:
         for stage in STAGES.values():
             stage(rel, staging)
         manifest.write_sums(staging)
         if options.sign_key:
             manifest.sign(staging, options.sign_key)
-        staging.chmod(0o755)   # mkdtemp makes it 0700
-        if final.exists():
-            shutil.rmtree(final)
-        staging.rename(final)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     if options.record:
         releases = ruleset.project.root / "releases"
         releases.mkdir(exist_ok=True)
