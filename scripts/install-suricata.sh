@@ -1,8 +1,8 @@
 #!/bin/sh
 # Installs Suricata 7 when it is missing. Debian bookworm: from bookworm-backports
-# (bookworm's own 6.0 lacks the MQTT/ENIP keywords the rules use).
+# (bookworm's own 6.0 lacks the MQTT/ENIP keywords the rules use), with suricata-update for the pack test.
 set -eu
-if command -v suricata >/dev/null 2>&1 && suricata -V 2>/dev/null | grep -q 'version [78]\.'; then
+if command -v suricata-update >/dev/null 2>&1 && suricata -V 2>/dev/null | grep -q 'version [78]\.'; then
     suricata -V; exit 0
 fi
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
