@@ -6,7 +6,6 @@ and compile throughput on N synthetic rules. Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from pathlib import Path
 
@@ -14,18 +13,17 @@ from harness.backends.registry import SIEM_BACKENDS
 from harness.backends.suricata import SuricataBackend
 from harness.engine import BatchEngine, make_engine
 from harness.loader import load_project
-from harness.pcaps import case_refs
+from harness.pcaps import all_refs
 from harness.project import Project
-from harness.runner import run_cases
+from harness.runner import run_suite
 from harness.siem.settings import SiemSettings
 
 
-def time_engine(ruleset, refs, engine) -> tuple[float, int]:
-    with tempfile.TemporaryDirectory(prefix=f"bench-{engine.name}-") as tmp:
-        started = time.perf_counter()
-        verdicts = run_cases(ruleset, refs, engine, Path(tmp))
-        elapsed = time.perf_counter() - started
-    return elapsed, sum(not v.passed for v in verdicts)
+def time_engine(ruleset, engine) -> tuple[float, int]:
+    """The whole suite (every rule case and baseline), as `iotdetect test` runs it."""
+    started = time.perf_counter()
+    verdicts = run_suite(ruleset, engine)
+    return time.perf_counter() - started, sum(not v.passed for v in verdicts)
 
 
 def synthetic_rules(ruleset, count: int):
@@ -61,12 +59,12 @@ def main() -> None:
     parser.add_argument("--root", default=str(Path(__file__).resolve().parent.parent))
     args = parser.parse_args()
     ruleset = load_project(Project(Path(args.root)), check_lock=False)
-    refs = case_refs(ruleset)
+    refs = all_refs(ruleset)
     print(f"suite: {len(ruleset.rules)} rules, {len(refs)} cases")
     default_batch = make_engine("batch")
     engines = {"process": make_engine("process"), "batch, 1 worker": BatchEngine(workers=1),
                f"batch, {default_batch.workers} workers (default)": default_batch}
-    timings = {label: time_engine(ruleset, refs, engine) for label, engine in engines.items()}
+    timings = {label: time_engine(ruleset, engine) for label, engine in engines.items()}
     print(f"{'engine':<30}{'seconds':>10}{'per case (ms)':>16}{'failures':>10}{'speed-up':>10}")
     process_s = timings["process"][0]
     for label, (seconds, failures) in timings.items():

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 from harness.errors import RuleErrors
@@ -49,21 +48,18 @@ def cmd_lock(args) -> int:
     from harness import lock
     ruleset = _load(args, check_lock=False)
     project = ruleset.project
-    old = lock.read(project.lock_file)
-    for source in ruleset.sources:
-        entry = old.get(source.rule.id)
-        if entry and entry["sha256"] != lock.detection_hash(source.rule) and source.rule.rev <= entry["rev"]:
-            raise RuleErrors(lock.check([(source.rule, source.path, source.lines)], project.lock_file))
-    project.lock_file.write_text(lock.render(list(ruleset.rules)), encoding="utf-8")
+    lock.update([(s.rule, s.path, s.lines) for s in ruleset.sources], project.lock_file)
     print(f"wrote {project.lock_file} ({len(ruleset.sources)} rules)")
     return EXIT_OK
 
 
 def cmd_build(args) -> int:
-    import shutil
     from harness.build import build
+    from harness.engine import SuricataMissing, suricata_binary
     ruleset = _load(args)
-    if not shutil.which("suricata"):
+    try:
+        suricata_binary()
+    except SuricataMissing:   # build() then skips the load test; the rule text itself is valid
         print("warning: suricata is not installed; the rules were not load-tested (make setup)", file=sys.stderr)
     written = build(ruleset, Path(args.out))
     print(f"wrote {len(written)} files to {args.out}")
@@ -88,11 +84,14 @@ def cmd_pcaps(args) -> int:
 def cmd_test(args) -> int:
     from rich.progress import Progress
     from harness import junit, pcaps
+    from harness.engine import make_engine
+    from harness.runner import run_suite
     ruleset = _load(args, check_lock=False)
     console = _console()
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"{args.engine} engine", total=len(pcaps.all_refs(ruleset, args.rules or None)))
-        verdicts = _run_suite(ruleset, args.engine, args.rules, lambda job: progress.advance(task), args.keep)
+        verdicts = run_suite(ruleset, make_engine(args.engine), args.rules, lambda job: progress.advance(task),
+                             Path(args.keep) if args.keep else None)
     failed = [v for v in verdicts if not v.passed]
     for verdict in failed:
         console.print(f"[red]FAIL[/red] {verdict.ref.key}\n{verdict.explain()}")
@@ -113,9 +112,11 @@ def cmd_new(args) -> int:
 
 def cmd_dist(args) -> int:
     import os
+    from harness.engine import make_engine
     from harness.packaging.dist import DistOptions, dist
+    from harness.runner import baseline_summary, run_suite
     ruleset = _load(args)
-    verdicts = _run_suite(ruleset, "batch")
+    verdicts = run_suite(ruleset, make_engine("batch"))
     failed = [v for v in verdicts if not v.passed]
     if failed:   # a release is never cut from failing content
         for verdict in failed:
@@ -126,28 +127,10 @@ def cmd_dist(args) -> int:
     key = args.sign_key or os.environ.get("IOTDETECT_SIGNING_KEY")
     options = DistOptions(out=Path(args.out), mtime=int(epoch) if epoch else None,
                           sign_key=Path(key) if key else None, record=args.record,
-                          baseline=_baseline_summary(verdicts))
+                          baseline=baseline_summary(verdicts))
     folder = dist(ruleset, options)
     print(f"wrote {folder}" + (" (signed)" if key else ""))
     return EXIT_OK
-
-
-def _run_suite(ruleset, engine_name: str, rule_ids=None, progress=None, keep: str | None = None):
-    from harness import pcaps
-    from harness.engine import make_engine
-    from harness.runner import run_cases
-    refs = pcaps.all_refs(ruleset, rule_ids or None)
-    with tempfile.TemporaryDirectory(prefix="iotdetect-run-") as tmp:
-        return run_cases(ruleset, refs, make_engine(engine_name), Path(keep) if keep else Path(tmp), progress)
-
-
-def _baseline_summary(verdicts) -> dict | None:
-    """What the coverage report says about the benign baselines."""
-    baselines = [v for v in verdicts if v.ref.suite == "baseline"]
-    if not baselines:
-        return None
-    return {"name": ", ".join(v.ref.name for v in baselines), "events": sum(v.event_count for v in baselines),
-            "alerts": sum(len(v.alert_records) for v in baselines), "passed": all(v.passed for v in baselines)}
 
 
 def cmd_verify(args) -> int:

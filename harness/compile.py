@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from harness.backends.suricata import SuricataBackend, address
+from harness.backends.suricata import SuricataBackend, address_groups
 from harness.errors import Finding, RuleErrors, rel
 from harness.loader import RuleSet, RuleSource
 from harness.templating import environment
@@ -36,14 +36,7 @@ def compile_rules(ruleset: RuleSet, version: str = "dev") -> CompiledRules:
     return CompiledRules("\n".join(lines) + "\n", sources)
 
 
-def address_groups(ruleset: RuleSet) -> list[tuple[str, str]]:
-    groups = sorted(ruleset.networks.groups.items())
-    return [(name, address(items) if address(items).startswith("[") else f"[{address(items)}]")
-            for name, items in groups]
-
-
-def write_harness_config(ruleset: RuleSet, folder: Path, unix_socket: str | None = None,
-                         data_dir: Path | None = None) -> Path:
+def write_harness_config(ruleset: RuleSet, folder: Path, data_dir: Path | None = None) -> Path:
     """Render the harness suricata.yaml (plus its classification/reference files) into folder."""
     folder.mkdir(parents=True, exist_ok=True)
     data = resources.files("harness").joinpath("data")
@@ -51,7 +44,7 @@ def write_harness_config(ruleset: RuleSet, folder: Path, unix_socket: str | None
         (folder / name).write_text(data.joinpath(name).read_text(encoding="utf-8"), encoding="utf-8")
     where = data_dir or folder
     text = environment().get_template("suricata_harness.yaml.j2").render(
-        address_groups=address_groups(ruleset), unix_socket=unix_socket,
+        address_groups=address_groups(ruleset.networks),
         classification_file=where / "classification.config", reference_file=where / "reference.config")
     path = folder / "suricata.yaml"
     path.write_text(text, encoding="utf-8")

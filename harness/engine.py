@@ -75,6 +75,8 @@ def check_rules(workspace: Workspace) -> None:
 
 class Engine(Protocol):
     name: str
+    # Where the engine's Suricata sees the workspace's classification/reference files; None: in place.
+    config_data_dir: Path | None
 
     def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
         """Process every job's pcap, leaving eve.json in job.outdir."""
@@ -89,6 +91,7 @@ def _advance(progress, job: Job) -> None:
 class ProcessEngine:
     """A fresh Suricata process per case: simple, slow (~0.1-0.2 s a case plus rule loading)."""
     name: str = "process"
+    config_data_dir: Path | None = None
 
     def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
         check_rules(workspace)
@@ -110,29 +113,25 @@ class SocketClient:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         self.sock.connect(str(path))
-        self.buffer = b""
         self.send({"version": "0.2"})
 
     def send(self, message: dict) -> dict:
+        """One request, one reply: read until the bytes received form a complete JSON document."""
         self.sock.sendall(json.dumps(message).encode() + b"\n")
+        received = b""
         while True:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("suricata closed the unix socket")
+            received += chunk
             try:
-                return json.loads(self.buffer.decode())
+                return json.loads(received.decode())
             except ValueError:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    raise ConnectionError("suricata closed the unix socket")
-                self.buffer += chunk
-            finally:
-                pass
+                continue
 
     def command(self, name: str, **arguments) -> object:
-        self.buffer = b""
-        message = {"command": name}
-        if arguments:
-            message["arguments"] = arguments
+        message = {"command": name, **({"arguments": arguments} if arguments else {})}
         reply = self.send(message)
-        self.buffer = b""
         if reply.get("return") != "OK":
             raise RuntimeError(f"suricata {name} failed: {reply.get('message')}")
         return reply.get("message")
@@ -150,6 +149,7 @@ class BatchEngine:
     core by default) each take a share of the cases.
     """
     name: str = "batch"
+    config_data_dir: Path | None = None
     poll_interval: float = 0.002
     startup_timeout: float = 60.0
     workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
@@ -221,16 +221,17 @@ class BatchEngine:
 class ContainerEngine:
     """docker/podman run of a pinned Suricata 7 image, one container per case."""
     name: str = "container"
+    config_data_dir: Path | None = Path("/iotdetect")   # the workspace mount in command()
     runtime: str = field(default_factory=lambda: shutil.which("podman") and "podman" or "docker")
     image: str = CONTAINER_IMAGE
 
     def command(self, workspace: Workspace, job: Job) -> list[str]:
         return [self.runtime, "run", "--rm", "--network=none",
-                "-v", f"{workspace.folder.resolve()}:/iotdetect:ro",
+                "-v", f"{workspace.folder.resolve()}:{self.config_data_dir}:ro",
                 "-v", f"{job.pcap.resolve()}:/input.pcap:ro",
                 "-v", f"{job.outdir.resolve()}:/output",
-                self.image, "--init-errors-fatal", "-c", "/iotdetect/suricata.yaml",
-                "-S", f"/iotdetect/{RULES_FILENAME}", "-r", "/input.pcap", "-l", "/output", "-k", "none"]
+                self.image, "--init-errors-fatal", "-c", f"{self.config_data_dir}/suricata.yaml",
+                "-S", f"{self.config_data_dir}/{RULES_FILENAME}", "-r", "/input.pcap", "-l", "/output", "-k", "none"]
 
     def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
         if not shutil.which(self.runtime):

@@ -5,7 +5,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from harness.errors import Finding, rel
+from harness.errors import Finding, RuleErrors, rel
 from harness.model import Rule
 
 # The parts of a rule that change what it detects. Titles, tests and mappings may change freely.
@@ -29,23 +29,39 @@ def render(rules: list[Rule]) -> str:
     return json.dumps(entries, indent=2, sort_keys=True) + "\n"
 
 
-def check(rules: list[tuple[Rule, Path, dict]], lock_path: Path) -> list[Finding]:
-    """rules: (rule, file, line map). Findings for unbumped changes and a stale lock."""
+def _problem(rule: Rule, entry: dict | None) -> tuple[str, bool] | None:
+    """(message, fixed by `iotdetect lock`) for one rule against its lock entry, or None."""
+    if entry is None:
+        return "rule is not in rules.lock: run `iotdetect lock`", True
+    changed = entry["sha256"] != detection_hash(rule)
+    if rule.rev < entry["rev"]:
+        return f"rev went backwards (rules.lock has {entry['rev']})", False
+    if changed and rule.rev == entry["rev"]:
+        return f"detection changed but rev is still {rule.rev}: bump rev to {rule.rev + 1}", False
+    if changed or rule.rev != entry["rev"]:
+        return "rules.lock is stale for this rule: run `iotdetect lock`", True
+    return None
+
+
+def _findings(rules: list[tuple[Rule, Path, dict]], lock_path: Path, *, lockable: bool) -> list[Finding]:
     locked = read(lock_path)
     root = lock_path.parent   # findings name rule files relative to the project, like the loader's
     findings = []
     for rule, path, lines in rules:
-        entry = locked.get(rule.id)
-        line = lines.get(("rev",), 1)
-        if entry is None:
-            findings.append(Finding(rel(path, root), line, "rev", "rule is not in rules.lock: run `iotdetect lock`"))
-            continue
-        changed = entry["sha256"] != detection_hash(rule)
-        if rule.rev < entry["rev"]:
-            findings.append(Finding(rel(path, root), line, "rev", f"rev went backwards (rules.lock has {entry['rev']})"))
-        elif changed and rule.rev == entry["rev"]:
-            findings.append(Finding(rel(path, root), line, "rev",
-                                    f"detection changed but rev is still {rule.rev}: bump rev to {rule.rev + 1}"))
-        elif changed or rule.rev != entry["rev"]:
-            findings.append(Finding(rel(path, root), line, "rev", "rules.lock is stale for this rule: run `iotdetect lock`"))
+        problem = _problem(rule, locked.get(rule.id))
+        if problem and (lockable or not problem[1]):
+            findings.append(Finding(rel(path, root), lines.get(("rev",), 1), "rev", problem[0]))
     return findings
+
+
+def check(rules: list[tuple[Rule, Path, dict]], lock_path: Path) -> list[Finding]:
+    """rules: (rule, file, line map). Findings for unbumped changes and a stale lock."""
+    return _findings(rules, lock_path, lockable=True)
+
+
+def update(rules: list[tuple[Rule, Path, dict]], lock_path: Path) -> None:
+    """Rewrite rules.lock; refused (nothing written) while any detection change lacks its rev bump."""
+    refusals = _findings(rules, lock_path, lockable=False)
+    if refusals:
+        raise RuleErrors(refusals)
+    lock_path.write_text(render([rule for rule, _, _ in rules]), encoding="utf-8")

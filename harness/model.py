@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import date
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator,
                       model_validator)
@@ -68,31 +68,14 @@ def check_port_item(item: str) -> str:
     return text
 
 
-class Address(Frozen):
-    """A list of address items; all items are OR-ed, like a Suricata address group."""
+class _ItemList(Frozen):
+    """A YAML scalar or list of items, OR-ed like a Suricata group ("$IOT_NET", ["80", "!8080"])."""
     items: tuple[str, ...]
+    kind: ClassVar[str]
 
-    @model_validator(mode="before")
     @classmethod
-    def _wrap(cls, value: Any) -> Any:
-        if isinstance(value, (str, list, tuple)):
-            return {"items": _as_list(value)}
-        return value
-
-    @field_validator("items")
-    @classmethod
-    def _check(cls, items: tuple[str, ...]) -> tuple[str, ...]:
-        if not items:
-            raise ValueError("address list is empty")
-        return tuple(check_address_item(i) for i in items)
-
-    @property
-    def is_any(self) -> bool:
-        return self.items == ("any",)
-
-
-class Ports(Frozen):
-    items: tuple[str, ...]
+    def check_item(cls, item: str) -> str:
+        raise NotImplementedError
 
     @model_validator(mode="before")
     @classmethod
@@ -105,12 +88,24 @@ class Ports(Frozen):
     @classmethod
     def _check(cls, items: tuple[str, ...]) -> tuple[str, ...]:
         if not items:
-            raise ValueError("port list is empty")
-        return tuple(check_port_item(i) for i in items)
+            raise ValueError(f"{cls.kind} list is empty")
+        return tuple(cls.check_item(i) for i in items)
 
-    @property
-    def is_any(self) -> bool:
-        return self.items == ("any",)
+
+class Address(_ItemList):
+    kind = "address"
+
+    @classmethod
+    def check_item(cls, item: str) -> str:
+        return check_address_item(item)
+
+
+class Ports(_ItemList):
+    kind = "port"
+
+    @classmethod
+    def check_item(cls, item: str) -> str:
+        return check_port_item(item)
 
 
 ScalarValue = Union[int, Annotated[str, StringConstraints(min_length=1, max_length=1024)]]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import collections
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from harness.compile import CompiledRules, RULES_FILENAME, compile_rules, write_
 from harness.errors import Finding, RuleErrors, rel
 from harness.engine import Engine, Job, Workspace, alerts, read_eve
 from harness.loader import RuleSet
-from harness.pcaps import BaselineRef, CaseRef
+from harness.pcaps import BaselineRef, CaseRef, all_refs
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
         raise RuleErrors([Finding(*ref.error_location(ruleset.project.root), "traffic",
                                   f"{rel(ref.pcap_path(ruleset.project.pcaps_dir), ruleset.project.root)} is missing:"
                                   " run `iotdetect pcaps`") for ref in missing])
-    workspace = prepare_workspace(ruleset, workdir / "engine", getattr(engine, "config_data_dir", None))
+    workspace = prepare_workspace(ruleset, workdir / "engine", engine.config_data_dir)
     jobs = {ref.key: Job(ref.key, ref.pcap_path(ruleset.project.pcaps_dir), workdir / "cases" / ref.key)
             for ref in refs}
     for job in jobs.values():      # Suricata appends to eve.json: a kept folder must not leak old alerts
@@ -80,3 +81,23 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
         verdicts.append(Verdict(ref, ref.expected(ruleset), dict(actual), tuple(records),
                                 outdir / "eve.json", names, len(events)))
     return verdicts
+
+
+def run_suite(ruleset: RuleSet, engine: Engine, rule_ids: list[str] | None = None, progress=None,
+              keep: Path | None = None) -> list[Verdict]:
+    """The selected rules' cases (all cases and baselines when none is selected). EVE output goes to
+    `keep` when given, else to a temporary folder removed afterwards."""
+    refs = all_refs(ruleset, rule_ids or None)
+    if keep is not None:
+        return run_cases(ruleset, refs, engine, keep, progress)
+    with tempfile.TemporaryDirectory(prefix="iotdetect-run-") as tmp:
+        return run_cases(ruleset, refs, engine, Path(tmp), progress)
+
+
+def baseline_summary(verdicts: list[Verdict]) -> dict | None:
+    """What the coverage report says about the benign baselines."""
+    baselines = [v for v in verdicts if v.ref.suite == "baseline"]
+    if not baselines:
+        return None
+    return {"name": ", ".join(v.ref.name for v in baselines), "events": sum(v.event_count for v in baselines),
+            "alerts": sum(len(v.alert_records) for v in baselines), "passed": all(v.passed for v in baselines)}

@@ -8,9 +8,8 @@ import pytest
 
 from harness.engine import make_engine
 from harness.loader import load_project
-from harness.pcaps import all_refs
 from harness.project import Project
-from harness.runner import run_cases
+from harness.runner import run_suite
 from tests.tmp_project import tmp_project  # noqa: F401  (fixture: a throw-away one-rule project)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,5 +28,5 @@ def repo_ruleset():
 def suite_run(repo_ruleset, tmp_path_factory):
     """(verdicts by case key, workdir): every rule case and baseline through the real Suricata."""
     workdir = tmp_path_factory.mktemp("suite")
-    verdicts = run_cases(repo_ruleset, all_refs(repo_ruleset), make_engine("batch"), workdir)
+    verdicts = run_suite(repo_ruleset, make_engine("batch"), keep=workdir)
     return {v.ref.key: v for v in verdicts}, workdir

@@ -35,6 +35,16 @@ def test_container_command_is_isolated_read_only_and_pinned(tmp_path):
     assert ContainerEngine(runtime="docker").command(workspace, job)[0] == "docker"
 
 
+def test_container_workspace_config_names_files_inside_the_container(tmp_project, tmp_path):
+    """The harness config the container engine gets must point at the mounted workspace, not the host."""
+    engine = ContainerEngine(runtime="podman")
+    workspace = prepare_workspace(load_project(Project(tmp_project)), tmp_path / "ws", engine.config_data_dir)
+    config = workspace.config.read_text(encoding="utf-8")
+    assert "classification-file: /iotdetect/classification.config" in config
+    assert "reference-config-file: /iotdetect/reference.config" in config
+    assert str(tmp_path) not in config
+
+
 def test_container_engine_without_runtime_is_an_environment_error(tmp_path):
     engine = ContainerEngine(runtime="no-such-container-runtime")
     with pytest.raises(SuricataMissing):

@@ -145,8 +145,12 @@ class SuricataBackend:
         ).rstrip("\n")
 
 
+def address_groups(networks: Networks) -> list[tuple[str, str]]:
+    """(name, value) for vars.address-groups; always bracketed, which Suricata wants for a single
+    negated variable and accepts everywhere else."""
+    return [(name, f"[{','.join(items)}]") for name, items in sorted(networks.groups.items())]
+
+
 def render_vars(networks: Networks, version: str) -> str:
-    groups = [(name, address(items) if len(items) > 1 else items[0]) for name, items in sorted(networks.groups.items())]
-    # Suricata wants a bracketed group even for one negated variable; brackets are always safe.
-    groups = [(name, value if value.startswith("[") else f"[{value}]") for name, value in groups]
-    return environment().get_template("suricata_vars.yaml.j2").render(groups=groups, version=version)
+    return environment().get_template("suricata_vars.yaml.j2").render(groups=address_groups(networks),
+                                                                       version=version)

@@ -17,13 +17,15 @@ class SiemOutputs:
 
 
 def compile_siem(ruleset: RuleSet, rules: list[Rule], settings: SiemSettings | None = None) -> SiemOutputs:
-    from harness.backends.kql import KqlBackend
+    """The searches of `rules` (the release's active rules) from the same compile `build` uses."""
     from harness.backends.spl import SplBackend
+    from harness.siem.targets import compile_all
     settings = settings or SiemSettings()
-    spl, kql = SplBackend(), KqlBackend()
+    compiled = compile_all(ruleset, settings)
+    wanted = {r.id for r in rules}
     return SiemOutputs(
-        spl={r.id: spl.compile(r, ruleset.networks, settings) for r in rules},
-        kql={r.id: kql.compile(r, ruleset.networks, settings) for r in rules},
-        spl_macros=dict(spl.macros(ruleset.networks, settings)),
+        spl={rule_id: q for rule_id, q in compiled["spl"].items() if rule_id in wanted},
+        kql={rule_id: q for rule_id, q in compiled["kql"].items() if rule_id in wanted},
+        spl_macros=dict(SplBackend().macros(ruleset.networks, settings)),
         schema=settings.schema,
     )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from harness.backends.registry import SIEM_BACKENDS
 from harness.backends.spl import SplBackend
 from harness.errors import Finding, rel
@@ -47,7 +48,6 @@ def check(ruleset: RuleSet, settings: SiemSettings) -> SiemCheck:
                          for p in spl_lint.lint(probe, macros, settings.splunk_eve_macro)]
     kql = [(source, kind, search) for source in ruleset.sources
            for kind, search in _searches(compiled["kql"][source.rule.id])]
-    skipped: list[str] = []
     try:
         results = kusto.check_kql([q for _, _, q in kql], settings.schema, ruleset.project.root)
     except kusto.KustoUnavailable as exc:
@@ -56,5 +56,5 @@ def check(ruleset: RuleSet, settings: SiemSettings) -> SiemCheck:
         for diagnostic in (d for d in diagnostics if d.is_error):
             findings.append(Finding(rel(source.path, ruleset.project.root), source.line("detection"),
                                     f"siem.kql.{kind}", f"Kusto: {diagnostic.describe(query)}"))
-    return SiemCheck(findings, skipped, len(kql), spl_count)
+    return SiemCheck(findings, [], len(kql), spl_count)
 
