@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable, Protocol
 
 from harness.compile import RULES_FILENAME, CompiledRules, map_suricata_errors
+from harness.pcapshift import shift_pcap
 
 CONTAINER_IMAGE = "docker.io/jasonish/suricata:7.0.10"
 
@@ -146,7 +147,9 @@ class BatchEngine:
 
     Suricata's unix-socket loop starts a file only on its 10 ms tick and tears the pipeline down
     after each file (~20 ms a file whatever its size), so `workers` Suricata processes (one per
-    core by default) each take a share of the cases.
+    core by default) each take a share of the cases. It does not reliably clear the host table
+    between files, so each case is replayed days after the previous one (eve.json timestamps of
+    case n are n * 2 days later than the pcap's).
     """
     name: str = "batch"
     config_data_dir: Path | None = None
@@ -154,13 +157,26 @@ class BatchEngine:
     startup_timeout: float = 60.0
     workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
 
+    # Case n's packets are moved n * this many seconds later (see harness/pcapshift.py): more than
+    # the longest threshold window the model allows (1 day), so no state can count across cases.
+    case_time_stride: int = 2 * 86_400
+
     def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
+        jobs = [self._time_separated(workspace, index, job) for index, job in enumerate(jobs)]
         shares = [jobs[index::self.workers] for index in range(self.workers)]
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             futures = [pool.submit(self._run_share, workspace, share, progress, index)
                        for index, share in enumerate(shares) if share or index == 0]  # 0 jobs: still load-test
             for future in futures:
                 future.result()
+
+    def _time_separated(self, workspace: Workspace, index: int, job: Job) -> Job:
+        if index == 0:
+            return job
+        staged = workspace.folder / "pcaps" / f"{index:05d}.pcap"
+        staged.parent.mkdir(exist_ok=True)
+        shift_pcap(job.pcap, staged, index * self.case_time_stride)
+        return Job(job.key, staged, job.outdir)
 
     def _run_share(self, workspace: Workspace, jobs: list[Job], progress, worker: int) -> None:
         # No separate `suricata -T`: startup with --init-errors-fatal fails the same way and its

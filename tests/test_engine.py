@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 import collections
+import shutil
 from pathlib import Path
 
 import pytest
 
 from harness.compile import RULES_FILENAME
 from harness.engine import (CONTAINER_IMAGE, BatchEngine, ContainerEngine, Job, ProcessEngine, SuricataMissing,
-                            Workspace, check_rules, make_engine, suricata_binary)
+                            Workspace, alerts, check_rules, make_engine, read_eve, suricata_binary)
 from harness.errors import RuleErrors
 from harness.loader import load_project
 from harness.pcaps import case_refs, write_all
 from harness.project import Project
 from harness.runner import prepare_workspace, run_cases
 from tests.tmp_project import GOOD_RULE, good_rule_text, write_lock, write_rule
+
+REPO_GUIDE_RULE = Path(__file__).resolve().parent.parent / "rules" / "scanning" / "iot-vlan-unauthorized-access.yaml"
 
 
 def test_container_command_is_isolated_read_only_and_pinned(tmp_path):
@@ -118,3 +121,28 @@ def test_two_rejected_rules_give_two_findings(tmp_project, tmp_path):
     with pytest.raises(RuleErrors) as caught:
         check_rules(prepare_workspace(load_project(Project(tmp_project)), tmp_path / "ws"))
     assert [f.path for f in caught.value.findings] == [GOOD_RULE, "rules/iot/second.yaml"]
+
+
+def _threshold_pairs(tmp_project, tmp_path, pairs: int):
+    """Five HTTP sessions 25 s apart (a threshold entry, no alert), then five 2 s apart (must alert)."""
+    from generators import registry
+    from generators.pcapio import write_pcap
+    (tmp_project / "rules" / "scanning").mkdir()
+    shutil.copyfile(REPO_GUIDE_RULE, tmp_project / "rules" / "scanning" / REPO_GUIDE_RULE.name)
+    write_lock(tmp_project)
+    sessions = registry.get("repeat.sessions")
+    slow, fast = tmp_path / "slow.pcap", tmp_path / "fast.pcap"
+    write_pcap(sessions(generator="http.request", count=5, interval=25, args={"path": "/"}), slow)
+    write_pcap(sessions(generator="http.request", count=5, interval=2, args={"path": "/"}), fast)
+    jobs = [Job(f"{kind}/{n}", pcap, tmp_path / "out" / kind / str(n))
+            for n in range(pairs) for kind, pcap in (("slow", slow), ("fast", fast))]
+    return load_project(Project(tmp_project)), jobs
+
+
+def test_batch_engine_keeps_threshold_state_from_leaking_between_cases(tmp_project, tmp_path):
+    """Measured on 7.0.10: without the per-case time separation the slow burst's threshold entry
+    suppresses the fast burst's alert in roughly one pair in five."""
+    ruleset, jobs = _threshold_pairs(tmp_project, tmp_path, pairs=30)
+    BatchEngine(workers=1).run(prepare_workspace(ruleset, tmp_path / "ws"), jobs)
+    counts = {job.key: len(alerts(read_eve(job.outdir))) for job in jobs}
+    assert counts == {job.key: (1 if job.key.startswith("fast") else 0) for job in jobs}
