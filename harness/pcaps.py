@@ -111,8 +111,8 @@ def case_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseR
         unknown = wanted - {s.rule.id for s in ruleset.sources}
         if unknown:
             raise KeyError(f"no such rule: {', '.join(sorted(unknown))}")
-    return [CaseRef(s, c) for s in sorted(ruleset.sources, key=lambda s: s.rule.id)
-            if (wanted is None or s.rule.id in wanted) and s.rule.status != "deprecated" for c in s.rule.tests]
+    return [CaseRef(s, c) for s in sorted(ruleset.active(), key=lambda s: s.rule.id)
+            if wanted is None or s.rule.id in wanted for c in s.rule.tests]
 
 
 def plan_for(root: Path, plan: roles.Plan | Networks | None = None) -> roles.Plan:
