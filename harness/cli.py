@@ -39,7 +39,8 @@ def cmd_validate(args) -> int:
         findings = [f for f in result.findings if only is None or (project.root / f.path).resolve() in only]
         if findings:
             raise RuleErrors(findings)
-        print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser")
+        print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser, "
+              f"{result.eql_queries} EQL queries the EQL parser")
     print(f"{len(ruleset.sources)} rules valid")
     return EXIT_OK
 

@@ -29,12 +29,12 @@ ALLOWED = {"harness.model", "harness.types", "harness.fields", "harness.networks
 
 
 def test_registry_lists_every_target_with_its_facts():
-    assert list(BACKENDS) == ["suricata", "spl", "kql", "sql"]
+    assert list(BACKENDS) == ["suricata", "spl", "kql", "eql", "sql"]
     for name, backend in BACKENDS.items():
         assert backend.name == name and backend.title and backend.lexer
     for backend in SIEM_BACKENDS.values():
         assert "{}" in backend.comment and isinstance(backend.published, bool)
-    assert published_siem() == ("spl", "kql")      # sql only proves the logic; it is not shipped
+    assert published_siem() == ("spl", "kql", "eql")      # sql only proves the logic; it is not shipped
 
 
 def test_every_backend_compiles_through_the_one_interface(repo_ruleset):
