@@ -71,8 +71,7 @@ class TextRenderer:
             case L.InCidrs(cidrs, ip):
                 return self.cidrs(cidrs, ip)
             case L.PortRange(column, low, high):
-                return (self.port_equals if low == high else self.port_between).format(
-                    column=self.column(column), low=low, high=high)
+                return self.port_range(column, low, high)
             case L.Match():
                 return self.match(node)
         raise TypeError(f"unknown node {node!r}")
@@ -80,6 +79,10 @@ class TextRenderer:
     def in_network(self, name: str, ip: str) -> str:
         """A call of the network variable's macro/function (defined once per site, outside the query)."""
         return self.network_call.format(prefix=self.network_prefix, name=name, ip=ip)
+
+    def port_range(self, column: str, low: int, high: int) -> str:
+        return (self.port_equals if low == high else self.port_between).format(column=self.column(column), low=low,
+                                                                               high=high)
 
     def column(self, name: str) -> str:
         """A top-level EVE column (src_ip, dest_port) as the language names it."""

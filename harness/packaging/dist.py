@@ -14,7 +14,7 @@ from harness.build import version
 from harness.loader import RuleSet
 from harness.model import Rule
 from harness.packaging import (changelog, elastic_rules, manifest, navigator, report, sentinel, sentinel_ingest,
-                               splunk_app, suricata_pack)
+                               sigma_pack, splunk_app, suricata_pack)
 from harness.packaging.siem_outputs import SiemOutputs, compile_siem
 from harness.staging import staged_folder
 from harness.templating import environment
@@ -95,6 +95,12 @@ def stage_elastic(rel: Release, folder: Path) -> None:
                                                                       encoding="utf-8")
 
 
+def stage_sigma(rel: Release, folder: Path) -> None:
+    (folder / "sigma").mkdir()
+    for name, text in sigma_pack.files(rel.rules, rel.ruleset.networks).items():
+        (folder / "sigma" / name).write_text(text, encoding="utf-8")
+
+
 def stage_navigator(rel: Release, folder: Path) -> None:
     (folder / "navigator").mkdir()
     for domain, layer in navigator.layers(rel.rules, load_catalog(), rel.version).items():
@@ -120,6 +126,7 @@ def stage_changelog(rel: Release, folder: Path) -> None:
 # Target name -> stage writing that part of the release folder.
 STAGES: dict[str, Callable[[Release, Path], None]] = {
     "suricata": stage_suricata, "splunk": stage_splunk, "sentinel": stage_sentinel, "elastic": stage_elastic,
+    "sigma": stage_sigma,
     "navigator": stage_navigator, "report": stage_report, "changelog": stage_changelog,
 }
 
