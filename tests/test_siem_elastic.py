@@ -18,7 +18,8 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from harness.backends import logic as L
 from harness.backends.elastic import ElasticBackend, EqlRenderer
-from harness.backends.eql_text import Untranslatable, lucene_regex, string
+from harness.backends.base import Untranslatable
+from harness.backends.eql_text import lucene_regex, string
 from harness.backends.settings import SiemSettings
 from harness.backends.sql import SqlBackend
 from harness.siem import eql_check

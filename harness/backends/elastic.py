@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.backends import ecs, eql_text as esc, logic as L
-from harness.backends.base import TextRenderer
-from harness.backends.settings import SiemQueries, SiemSettings
+from harness.backends.base import TemplateBackend, TextRenderer, Untranslatable
+from harness.backends.settings import SiemSettings
 from harness.model import Rule
 from harness.networks import Networks
-from harness.templating import environment
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class EqlRenderer(TextRenderer):
         if spec.type == "long" and node.field.type == "str" and node.op != "exists":
             if node.op not in ("equals", "in") or not all(str(v).isdigit() for v in
                                                          (value if node.op == "in" else (value,))):
-                raise esc.Untranslatable(f"{spec.name} is a number in ECS; {node.op} {value!r} compares text")
+                raise Untranslatable(f"{spec.name} is a number in ECS; {node.op} {value!r} compares text")
             value = tuple(int(v) for v in value) if node.op == "in" else int(value)
             return super().match(L.Match(L.Ref(node.field.path, "int"), node.op, value))
         fold = node.fold
@@ -75,32 +74,22 @@ class EqlRenderer(TextRenderer):
 
 
 @dataclass(frozen=True)
-class ElasticBackend:
+class ElasticBackend(TemplateBackend):
     name = "eql"
     title = "Elastic EQL"
     lexer = "text"
     comment = "// {}"
     published = True
 
-    def compile(self, rule: Rule, networks: Networks, settings: SiemSettings) -> SiemQueries:
-        env = environment()
-        common = {"sid": rule.sid, "event_type": ecs.ecs_field("event_type").name,
-                  "sid_field": ecs.ecs_field("alert.signature_id").name}
-        alert = env.get_template("eql_alert.j2").render(**common).strip()
-        plan, reason = L.hunt_plan(rule)
-        if plan is None:
-            return SiemQueries(alert, None, reason)
-        renderer = EqlRenderer("", networks)
-        try:
-            where = [renderer.expr(c) for c in L.conjuncts(plan.where)]
-        except esc.Untranslatable as exc:
-            return SiemQueries(alert, None, f"not expressible in EQL: {exc}")
-        threshold = plan.threshold
-        key = renderer.column(threshold.key) if threshold else None
-        hunt = env.get_template("eql_hunt.j2").render(
-            event_type=plan.event_type, where=where, threshold=threshold, key=key,
-            event_type_field=common["event_type"]).strip()
-        return SiemQueries(alert, hunt, None)
+    def renderer(self, networks: Networks, settings: SiemSettings) -> EqlRenderer:
+        return EqlRenderer("", networks)
+
+    def common(self, rule: Rule, settings: SiemSettings) -> dict:
+        return {"sid": rule.sid, "event_type_field": ecs.ecs_field("event_type").name,
+                "sid_field": ecs.ecs_field("alert.signature_id").name}
+
+    def hunt_values(self, plan: L.HuntPlan, renderer, networks: Networks, settings: SiemSettings) -> dict:
+        return {"key": renderer.column(plan.threshold.key) if plan.threshold else None}
 
 
 def timestamp_field(rule: Rule) -> str:

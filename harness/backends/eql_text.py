@@ -9,6 +9,8 @@ Elastic hunt, with that reason, rather than a query that means something else.
 """
 from __future__ import annotations
 
+from harness.backends.base import Untranslatable
+
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Characters Lucene's RegExp reads as operators (with its default flags) that PCRE reads literally.
 _LUCENE_LITERAL = set('"#@&<>~')
@@ -16,8 +18,6 @@ _CHAR_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "f": "\f", "v": "\v"}
 _CLASS_ESCAPES = set("dDsSwW")
 
 
-class Untranslatable(ValueError):
-    pass
 
 
 def string(value: str) -> str:

@@ -19,7 +19,7 @@ from harness.backends import ecs
 from harness.backends.elastic import timestamp_field
 from harness.backends.settings import SiemQueries, SiemSettings
 from harness.model import Rule
-from harness.packaging.sentinel import load_tactics, tactics_for
+from harness.packaging.sentinel import load_tactics
 
 RULE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:iotdetect:elastic-rule")
 # Elastic's own convention for risk_score by severity (prebuilt rules: 21/47/73/99).
