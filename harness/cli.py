@@ -30,6 +30,11 @@ def cmd_validate(args) -> int:
     project = _project(args)
     only = [Path(p).resolve() for p in args.files] if args.files else None
     ruleset = load_project(project, only=only)
+    from harness import pcaps   # every role of every case must resolve on the site plan
+    roles = [f for f in pcaps.role_findings(pcaps.all_refs(ruleset), project.root, ruleset.networks)
+             if only is None or (project.root / f.path).resolve() in only]
+    if roles:
+        raise RuleErrors(roles)
     if not args.no_siem:
         from harness.backends.settings import SiemSettings
         from harness.siem.targets import check
