@@ -51,7 +51,8 @@ def cmd_validate(args) -> int:
         findings = [f for f in result.findings if only is None or (project.root / f.path).resolve() in only]
         if findings:
             raise RuleErrors(findings)
-        print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser")
+        print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser, "
+              f"{result.eql_queries} EQL queries the EQL parser")
     print(f"{len(ruleset.sources)} rules valid")
     return EXIT_OK
 
@@ -244,11 +245,11 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("folder")
     verify.add_argument("--pubkey", help="PEM public key the signature must verify with")
     verify.set_defaults(func=cmd_verify)
-    deploy = verbs.add_parser("deploy", help="create/update the rules in Splunk or Sentinel")
-    deploy.add_argument("target", choices=["splunk", "sentinel"])
+    deploy = verbs.add_parser("deploy", help="create/update the rules in Splunk, Sentinel or Elastic (Kibana)")
+    deploy.add_argument("target", choices=["splunk", "sentinel", "elastic"])
     deploy.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     deploy.add_argument("--existing", help="JSON of what exists on the target instead of asking it (implies no changes)")
-    deploy.add_argument("--insecure", action="store_true", help="Splunk: skip TLS certificate verification")
+    deploy.add_argument("--insecure", action="store_true", help="Splunk, Kibana: skip TLS certificate verification")
     deploy.add_argument("--subscription", help="Sentinel: subscription id (default $AZURE_SUBSCRIPTION_ID)")
     deploy.add_argument("--resource-group", help="Sentinel: resource group (default $AZURE_RESOURCE_GROUP)")
     deploy.add_argument("--workspace", help="Sentinel: workspace name (default $SENTINEL_WORKSPACE)")
