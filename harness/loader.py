@@ -46,6 +46,11 @@ class RuleSet:
     def _sids(self) -> dict[int, RuleSource]:
         return {s.rule.sid: s for s in self.sources}
 
+    def active(self) -> tuple[RuleSource, ...]:
+        """The rules every target ships: all but the deprecated ones (which only the changelog and the
+        coverage report still list). The one place this filter is written."""
+        return tuple(s for s in self.sources if s.rule.status != "deprecated")
+
     def by_id(self, rule_id: str) -> RuleSource:
         return self._ids[rule_id]
 
