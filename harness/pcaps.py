@@ -96,7 +96,7 @@ def baseline_refs(project: Project) -> list[BaselineRef]:
     findings, refs = [], []
     for path in sorted((project.root / "baselines").glob("*.yaml")):
         try:
-            data, lines = yamlsource.load(path)
+            data, lines = yamlsource.load(path, project.root)
             refs.append(BaselineRef(Baseline.model_validate(data), path))
         except yamlsource.YamlSourceError as exc:
             findings.append(Finding(rel(path, project.root), exc.line, "", exc.message))

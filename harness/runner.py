@@ -52,8 +52,10 @@ class Verdict:
         return "\n".join(lines)
 
 
-def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = None) -> Workspace:
-    compiled: CompiledRules = compile_rules(ruleset)
+def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = None,
+                      compiled: CompiledRules | None = None) -> Workspace:
+    """compiled: the rule set's Suricata text when the caller has it already (build compiles once)."""
+    compiled = compiled or compile_rules(ruleset)
     write_harness_config(ruleset, folder, data_dir=data_dir)
     (folder / RULES_FILENAME).write_text(compiled.text, encoding="utf-8")
     return Workspace(folder, compiled, ruleset.project.root)
