@@ -41,6 +41,10 @@ def cmd_validate(args) -> int:
             raise RuleErrors(findings)
         print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser")
     print(f"{len(ruleset.sources)} rules valid")
+    from harness.inventory.cli import validate_summary
+    summary = validate_summary(project, ruleset.networks)
+    if summary:
+        print(summary)
     return EXIT_OK
 
 
@@ -231,6 +235,8 @@ def parser() -> argparse.ArgumentParser:
     deploy.add_argument("--resource-group", help="Sentinel: resource group (default $AZURE_RESOURCE_GROUP)")
     deploy.add_argument("--workspace", help="Sentinel: workspace name (default $SENTINEL_WORKSPACE)")
     deploy.set_defaults(func=cmd_deploy)
+    from harness.inventory.cli import add_parser as add_inventory
+    add_inventory(verbs)
     return top
 
 

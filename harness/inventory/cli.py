@@ -1,0 +1,67 @@
+"""`iotdetect inventory validate|import|diff`: thin verbs over harness/inventory."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_DRIFT = 0, 1
+
+
+def _project(args):
+    from harness.project import Project
+    return Project(Path(args.root).resolve()) if args.root else Project.find()
+
+
+def validate_summary(project, networks=None) -> str | None:
+    """For `iotdetect validate`: load the inventory when there is one (RuleErrors otherwise)."""
+    from harness.inventory.load import exists, load_inventory
+    if not exists(project):
+        return None
+    inventory = load_inventory(project, networks)
+    return f"inventory valid: {len(inventory.devices)} devices, {len(inventory.classes)} classes, {len(inventory.models)} firmware models"
+
+
+def cmd_validate(args) -> int:
+    from harness.inventory.load import exists, folder
+    project = _project(args)
+    if not exists(project):
+        raise ValueError(f"no inventory: {folder(project) / 'devices.yaml'} does not exist")
+    print(validate_summary(project))
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from harness.inventory.importer import import_files
+    project = _project(args)
+    report = import_files(project, [Path(f) for f in args.files], dry_run=args.dry_run)
+    print(report)
+    return EXIT_OK
+
+
+def cmd_diff(args) -> int:
+    import json
+    from harness.inventory.drift import drift
+    from harness.inventory.load import load_inventory
+    from harness.inventory.nmap import parse_scan
+    project = _project(args)
+    inventory = load_inventory(project)
+    result = drift(inventory, parse_scan(Path(args.scan)))
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2, sort_keys=True))
+    else:
+        print(result.text())
+    return EXIT_DRIFT if result.changed else EXIT_OK
+
+
+def add_parser(verbs) -> None:
+    inventory = verbs.add_parser("inventory", help="the asset inventory: validate, import scans/CMDB exports, drift")
+    sub = inventory.add_subparsers(dest="inventory_verb", required=True)
+    sub.add_parser("validate", help="check inventory/ (also part of `iotdetect validate`)").set_defaults(func=cmd_validate)
+    imp = sub.add_parser("import", help="merge an nmap XML (-oX) or a CMDB CSV export into inventory/devices.yaml")
+    imp.add_argument("files", nargs="+", help="scan.xml (nmap -oX) or cmdb.csv (ServiceNow cmdb_ci export)")
+    imp.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    imp.set_defaults(func=cmd_import)
+    diff = sub.add_parser("diff", help="compare a new scan with the inventory; exit 1 when anything drifted")
+    diff.add_argument("scan", help="nmap XML (-oX)")
+    diff.add_argument("--json", action="store_true", help="machine-readable output")
+    diff.set_defaults(func=cmd_diff)
