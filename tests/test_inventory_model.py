@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def inv_project(tmp_path) -> Path:
-    """A copy of the shipped inventory and networks in a throw-away project."""
-    shutil.copytree(REPO / "inventory", tmp_path / "inventory")
+    """A fixed copy of the example inventory (tests/fixtures/inventory/site) in a throw-away project."""
+    shutil.copytree(REPO / "tests" / "fixtures" / "inventory" / "site", tmp_path / "inventory")
     (tmp_path / "rules").mkdir()
     shutil.copyfile(REPO / "rules" / "networks.yaml", tmp_path / "rules" / "networks.yaml")
     return tmp_path
@@ -50,21 +50,21 @@ def test_duplicate_ip_and_mac_name_both_devices(inv_project):
     replace(devices, "ips: [192.168.200.21]", "ips: [192.168.200.20]")
     replace(devices, "mac: 02:1a:00:00:00:21", "mac: 02:1A:00:00:00:20")
     found = findings(inv_project)
-    assert any(f.startswith("inventory/devices.yaml:15: [ips] duplicate ip 192.168.200.20 (also device cam-lobby") for f in found), found
-    assert any(f.startswith("inventory/devices.yaml:16: [mac] duplicate mac 02:1a:00:00:00:20") for f in found), found
+    assert any(f.startswith("inventory/devices.yaml:16: [ips] duplicate ip 192.168.200.20 (also device cam-lobby") for f in found), found
+    assert any(f.startswith("inventory/devices.yaml:17: [mac] duplicate mac 02:1a:00:00:00:20") for f in found), found
     assert len(found) == 2
 
 
 def test_duplicate_name(inv_project):
     replace(inv_project / "inventory" / "devices.yaml", "name: cam-yard", "name: cam-lobby")
     assert findings(inv_project) == [
-        "inventory/devices.yaml:14: [name] duplicate name cam-lobby (also device cam-lobby, line 4)"]
+        "inventory/devices.yaml:15: [name] duplicate name cam-lobby (also device cam-lobby, line 4)"]
 
 
 def test_ip_outside_the_device_networks(inv_project):
     replace(inv_project / "inventory" / "devices.yaml", "ips: [192.168.200.21]", "ips: [10.1.1.5]")
     assert findings(inv_project) == [
-        "inventory/devices.yaml:15: [ips] 10.1.1.5 is outside $IOT_NET and $OT_NET (rules/networks.yaml)"]
+        "inventory/devices.yaml:16: [ips] 10.1.1.5 is outside $IOT_NET and $OT_NET (rules/networks.yaml)"]
 
 
 def test_ipv6_device_inside_a_v6_iot_net(inv_project):
@@ -73,7 +73,7 @@ def test_ipv6_device_inside_a_v6_iot_net(inv_project):
     assert "2001:db8:200::30" in load_inventory(Project(inv_project)).by_name("sensor-01").ips
     replace(inv_project / "inventory" / "devices.yaml", '"2001:db8:200::30"', '"2001:db8:999::30"')
     assert findings(inv_project) == [
-        "inventory/devices.yaml:25: [ips] 2001:db8:999::30 is outside $IOT_NET and $OT_NET (rules/networks.yaml)"]
+        "inventory/devices.yaml:27: [ips] 2001:db8:999::30 is outside $IOT_NET and $OT_NET (rules/networks.yaml)"]
 
 
 def test_unknown_class_bad_values_and_unknown_keys_all_reported(inv_project):
@@ -85,13 +85,13 @@ def test_unknown_class_bad_values_and_unknown_keys_all_reported(inv_project):
     found = findings(inv_project)
     assert any("[devices.5.mac] '02:1e:00:00:00' is not a MAC address" in f for f in found), found
     assert any("[devices.5.firmware] '2.0-beta' is not a dotted numeric version" in f for f in found), found
-    assert any(f.startswith("inventory/devices.yaml:33: [devices.2.colour] unknown key") for f in found), found
+    assert any(f.startswith("inventory/devices.yaml:35: [devices.2.colour] unknown key") for f in found), found
     # class is checked once the file's values are valid: no half-validated cross checks
     replace(devices, "mac: 02:1e:00:00:00\n", "mac: 02:1e:00:00:00:02\n")
     replace(devices, 'firmware: "2.0-beta"', 'firmware: "2.0.18"')
     replace(devices, "    colour: red\n", "")
     found = findings(inv_project)
-    assert found == ["inventory/devices.yaml:49: [class] unknown class 'robot'; classes: camera, gateway, hvac, plc, sensor"]
+    assert found == ["inventory/devices.yaml:52: [class] unknown class 'robot'; classes: camera, gateway, hvac, plc, sensor"]
 
 
 def test_class_file_errors(inv_project):
@@ -100,7 +100,7 @@ def test_class_file_errors(inv_project):
     replace(classes, "protocols: [modbus, enip]", "protocols: [modbus, profinet]")
     replace(classes, "peers: [$MQTT_BROKERS, $IOT_SERVICES]", "peers: [$NOPE]")
     found = findings(inv_project)
-    assert any(f.startswith("inventory/classes.yaml:8: [classes.camera.services.1] 'sctp/9' is not a service") for f in found), found
+    assert any(f.startswith("inventory/classes.yaml:9: [classes.camera.services.1] 'sctp/9' is not a service") for f in found), found
     assert any("[classes.plc.protocols] unknown app protocol 'profinet'" in f for f in found), found
 
 

@@ -110,8 +110,13 @@ class MatchRule(Frozen):
     service: Annotated[str, StringConstraints(max_length=200)] | None = None   # nmap service name
     product: Annotated[str, StringConstraints(max_length=200)] | None = None   # nmap product / banner text
     port: Service | None = None
+    # What a match also tells: vendor/model for new devices, and a regex whose first group is the
+    # firmware version inside the product/banner text.
+    vendor: Label | None = None
+    model: Label | None = None
+    firmware: Annotated[str, StringConstraints(max_length=200)] | None = None
 
-    @field_validator("service", "product")
+    @field_validator("service", "product", "firmware")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
         if value is not None:

@@ -30,13 +30,14 @@ device() {   # name mac ip/len
   ip -n "$dev" link set "$1" address "$2" up
   ip -n "$dev" addr add "$3" dev "$1"
 }
-# base: two cameras, a sensor, an HVAC controller, a PLC.
+# base: an MQTT broker, two cameras, a sensor, an HVAC controller, a PLC.
 # drift: cam-yard's MAC changed (board swap), the sensor's banner shows new firmware and it opened
 # telnet, the HVAC controller is gone, an unknown device appeared at .66.
 if [ "$variant" = drift ]; then yard_mac=02:1a:00:00:00:99; else yard_mac=02:1a:00:00:00:21; fi
 device cam1 02:1a:00:00:00:20 192.168.200.20/24
 device cam2 "$yard_mac" 192.168.200.21/24
 device sens 02:1b:00:00:00:30 192.168.200.30/24
+device brok 02:1e:00:00:00:02 192.168.200.2/24
 [ "$variant" = drift ] || device hvac 02:1c:00:00:00:40 192.168.200.40/24
 [ "$variant" = drift ] && device rogue 02:1f:00:00:00:66 192.168.200.66/24
 ip -n "$dev" link add plc link lab1 type macvlan mode bridge
@@ -50,6 +51,7 @@ set -- \
   "192.168.200.21,554,rtsp,AXIS Media Control 10.12.165" \
   "192.168.200.30,80,http,lighttpd/1.4.59 ($sensor_fw)" \
   "192.168.200.30,8883,banner,$sensor_fw MQTT-TLS bridge ready" \
+  "192.168.200.2,1883,banner,mosquitto" \
   "192.168.210.20,502,modbus,PLC"
 [ "$variant" = drift ] && set -- "$@" "192.168.200.30,23,banner,$sensor_fw login:" \
   "192.168.200.66,80,http,Hikvision-Webs" "192.168.200.66,8000,banner,Hikvision SDK"
@@ -59,6 +61,6 @@ server_pid=$!
 sleep 1
 # The guide's command (-p 1-65535 --open --script banner -T4) plus -sV for service/product names.
 ip netns exec "$scan" timeout 240 nmap -n -sS -sV -p 1-65535 --open --script banner -T4 \
-  -oX "$out" 192.168.200.16-70 192.168.210.20 >/dev/null
+  -oX "$out" 192.168.200.1-70 192.168.210.20 >/dev/null
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
 echo "wrote $out"
