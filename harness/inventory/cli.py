@@ -50,7 +50,7 @@ def cmd_diff(args) -> int:
         print(json.dumps(result.as_dict(), indent=2, sort_keys=True))
     else:
         print(result.text())
-    return EXIT_DRIFT if result.changed else EXIT_OK
+    return EXIT_DRIFT if result.any else EXIT_OK
 
 
 def add_parser(verbs) -> None:
