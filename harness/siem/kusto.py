@@ -51,9 +51,12 @@ def _command(stream: bool = False) -> list[str]:
     return [node, str(SCRIPT)] + (["--stream"] if stream else [])
 
 
-def _request(schema: TableSchema, queries: list[str], tokens: bool) -> dict:
-    return {"database": DATABASE, "tables": [{"name": schema.table, "schema": schema.kusto_schema()}],
-            "queries": queries, "tokens": tokens}
+def _request(schema: TableSchema, queries: list[str], tokens: bool, functions: list[dict] | None = None) -> dict:
+    request = {"database": DATABASE, "tables": [{"name": schema.table, "schema": schema.kusto_schema()}],
+               "queries": queries, "tokens": tokens}
+    if functions:   # e.g. Sentinel's _GetWatchlist: {"name", "parameters": "(alias:string)", "body": "{ ... }"}
+        request["functions"] = functions
+    return request
 
 
 def diagnostics(answer: dict) -> list[KustoDiagnostic]:
@@ -61,9 +64,10 @@ def diagnostics(answer: dict) -> list[KustoDiagnostic]:
             for d in answer["diagnostics"]]
 
 
-def check_kql(queries: list[str], schema: TableSchema, root: Path) -> list[list[KustoDiagnostic]]:
+def check_kql(queries: list[str], schema: TableSchema, root: Path,
+              functions: list[dict] | None = None) -> list[list[KustoDiagnostic]]:
     """Diagnostics per query (same order), all queries in one node process."""
-    result = subprocess.run(_command(), input=json.dumps(_request(schema, queries, False)),
+    result = subprocess.run(_command(), input=json.dumps(_request(schema, queries, False, functions)),
                             capture_output=True, text=True, cwd=package_home(root))
     if result.returncode != 0:
         raise KustoUnavailable(result.stderr.strip() or f"the Kusto check exited with {result.returncode}")
