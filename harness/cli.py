@@ -42,7 +42,7 @@ def cmd_validate(args) -> int:
         print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser")
     print(f"{len(ruleset.sources)} rules valid")
     from harness.inventory.cli import validate_summary
-    summary = validate_summary(project, ruleset.networks)
+    summary = validate_summary(project, ruleset.networks, check_siem=not args.no_siem)
     if summary:
         print(summary)
     return EXIT_OK
@@ -74,6 +74,9 @@ def cmd_pcaps(args) -> int:
     from harness import pcaps
     ruleset = _load(args, check_lock=False)
     refs = pcaps.all_refs(ruleset, args.rules or None)
+    if not args.rules:
+        from harness.inventory.cli import extra_pcap_refs
+        refs += extra_pcap_refs(ruleset.project, ruleset.networks)
     if args.check:
         problems = pcaps.check_all(refs, ruleset.project.pcaps_dir)
         for problem in problems:
@@ -102,6 +105,9 @@ def cmd_test(args) -> int:
     if args.junit:
         junit.write(verdicts, Path(args.junit))
     console.print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed ({args.engine} engine)")
+    if not args.rules:   # the inventory cases need the inventory's rules and datasets loaded too
+        from harness.inventory.cli import run_and_report
+        failed += run_and_report(ruleset, make_engine(args.engine), console)
     return EXIT_FAILED if failed else EXIT_OK
 
 
