@@ -28,7 +28,7 @@ def firmware_sha256(name: str, size: int = 4096) -> str:
     return hashlib.sha256(firmware_image(name, size)).hexdigest()
 
 
-def firmware_download(*, src: str = A.IOT_DEVICE, dst: str = A.NTP_SERVER, image: str = "approved",
+def firmware_download(*, src: str = A.IOT_DEVICE, dst: str = A.UPDATE_SERVER, image: str = "approved",
                       size: int = 4096, path: str | None = None, host: str = "updates.vendor.example",
                       dport: int = 80, start: float = A.START) -> list[Packet]:
     """A device fetching a firmware image over HTTP; the body is firmware_image(image, size)."""
@@ -55,7 +55,7 @@ def service(*, src: str = A.IOT_DEVICE, dst: str = A.EXTERNAL_HOST, transport: s
     return session.packets
 
 
-def unknown_host(*, src: str = "192.168.200.66", dst: str = A.NTP_SERVER, dports: list[int] | None = None,
+def unknown_host(*, src: str = A.IOT_DEVICE, dst: str = A.NTP_SERVER, dports: list[int] | None = None,
                  start: float = A.START) -> list[Packet]:
     """A host the inventory does not know: a few conversations (NTP, HTTPS), as a new device would."""
     ports = dports or [123, 443]

@@ -17,7 +17,7 @@ from harness.inventory.evaluate import InventoryEvaluator
 from harness.inventory.load import load_inventory
 from harness.inventory.suite import case_refs, prepare, run_inventory_cases
 from harness.siem.kusto import check_kql
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 
 REPO = Path(__file__).resolve().parent.parent
 

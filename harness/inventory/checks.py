@@ -5,7 +5,7 @@ from harness.errors import Finding, RuleErrors
 from harness.inventory import siem
 from harness.inventory.load import Inventory
 from harness.siem.kusto import check_kql
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 
 
 def check_kql_searches(project, inventory: Inventory, settings: SiemSettings | None = None) -> int:

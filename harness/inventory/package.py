@@ -20,7 +20,7 @@ from harness.inventory.load import Inventory, exists, load_inventory
 from harness.loader import RuleSet
 from harness.packaging import conf
 from harness.packaging.archive import tar_gz
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 
 APP = "iotdetect_inventory"
 API_VERSION = "2023-02-01"       # watchlists and alert rules (tactics and techniques exist from this version)

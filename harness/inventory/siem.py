@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from harness.inventory.load import DEVICE_NETWORKS, Inventory
 from harness.inventory.model import version_key
 from harness.networks import Networks
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 from harness.templating import environment
 
 SEARCHES = ("unknown-device", "off-profile", "unapproved-firmware", "outdated-firmware")

@@ -2,7 +2,7 @@
 inventory's rules and datasets loaded, then the SIEM searches in DuckDB over the same eve.json.
 
 A case names devices as `@device-name` in its generator args (the device's first address), so the
-cases follow the inventory. Expectations are exact counts, zero when not given:
+cases follow the inventory; other hosts are roles of the site plan ($CORP_NET, $EXTERNAL_NET[2]). Expectations are exact counts, zero when not given:
   expect: IDS alerts by kind: unknown-host, off-profile (all profile sids), unapproved-firmware,
           plus `also: {rule-id: n}` for the pack's own rules that are meant to fire too;
   hunts:  result rows of each SIEM search (unknown-device, off-profile, unapproved-firmware,
@@ -68,9 +68,10 @@ class CasesFile(Frozen):
 class InventoryCaseRef:
     """Quacks like harness.pcaps.CaseRef, so `iotdetect pcaps [--check]` renders these pcaps too."""
     case: InventoryCase
-    traffic: Traffic              # args with @device resolved
+    traffic: Traffic              # args with @device resolved (roles are resolved by harness/pcaps.py)
     path: Path
-    line: int
+    index: int
+    lines: dict
 
     suite = "inventory"
 
@@ -87,8 +88,8 @@ class InventoryCaseRef:
             return pcaps_dir / self.traffic.pcap
         return pcaps_dir / "inventory" / f"{self.case.slug}.pcap"
 
-    def error_location(self, root: Path) -> tuple[str, int]:
-        return rel(self.path, root), self.line
+    def error_location(self, root: Path, *key) -> tuple[str, int]:
+        return rel(self.path, root), yamlsource.line_of(self.lines, ("cases", self.index, "traffic") + key)
 
     def expected(self) -> dict[str, int]:
         want = {"unknown-host": self.case.expect.unknown_host, "off-profile": self.case.expect.off_profile,
@@ -134,7 +135,7 @@ def case_refs(project: Project, inventory: Inventory) -> list[InventoryCaseRef]:
                                     str(exc.args[0])))
             continue
         traffic = Traffic(generator=case.traffic.generator, args=args, pcap=case.traffic.pcap)
-        refs.append(InventoryCaseRef(case, traffic, path, line))
+        refs.append(InventoryCaseRef(case, traffic, path, index, lines))
     if findings:
         raise RuleErrors(findings)
     return refs
