@@ -85,7 +85,9 @@ Sha256 = Annotated[str, BeforeValidator(_sha256_text), AfterValidator(_check_sha
 Version = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, (int, float)) else v),
                     AfterValidator(check_version)]
 Peer = Annotated[str, AfterValidator(check_address_item)]
-Label = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\"'`\\|,;\r\n\x00]+$")]
+# Labels land in CSV lookups/watchlists (quoted by the csv module) and never inside query text;
+# quotes, backslashes and backticks are still refused, `|` because lookup keys join fields with it.
+Label = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\"'`\\|\r\n\x00]+$")]
 
 
 class DeviceClass(Frozen):

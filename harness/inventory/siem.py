@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import ipaddress
+import json
 from dataclasses import dataclass
 
 from harness.inventory.load import DEVICE_NETWORKS, Inventory
@@ -100,10 +101,11 @@ def _kql_ranges(cidrs: list[str], ip: str) -> str:
     v4 = [c for c in cidrs if ":" not in c]
     v6 = [c for c in cidrs if ":" in c]
     tests = []
+    # CIDRs are normalised by ipaddress, so json.dumps yields plain double-quoted KQL string literals.
     if v4:
-        tests.append(f"ipv4_is_in_any_range({ip}, dynamic([{', '.join(repr(c).replace(chr(39), chr(34)) for c in v4)}]))")
+        tests.append(f"ipv4_is_in_any_range({ip}, dynamic({json.dumps(v4)}))")
     if v6:
-        tests.append(f"ipv6_is_in_any_range({ip}, dynamic([{', '.join(repr(c).replace(chr(39), chr(34)) for c in v6)}]))")
+        tests.append(f"ipv6_is_in_any_range({ip}, dynamic({json.dumps(v6)}))")
     return " or ".join(tests)
 
 
