@@ -54,6 +54,10 @@ def cmd_validate(args) -> int:
         print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser, "
               f"{result.eql_queries} EQL queries the EQL parser")
     print(f"{len(ruleset.sources)} rules valid")
+    from harness.inventory.cli import validate_summary
+    summary = validate_summary(project, ruleset.networks, check_siem=not args.no_siem)
+    if summary:
+        print(summary)
     return EXIT_OK
 
 
@@ -84,6 +88,9 @@ def cmd_pcaps(args) -> int:
     ruleset = _load(args, check_lock=False)
     project = ruleset.project
     refs = pcaps.all_refs(ruleset, args.rules or None)
+    if not args.rules:
+        from harness.inventory.cli import extra_pcap_refs
+        refs += extra_pcap_refs(ruleset.project, ruleset.networks)
     if args.check:
         problems = pcaps.check_all(refs, project, ruleset.networks)
         for problem in problems:
@@ -117,6 +124,9 @@ def cmd_test(args) -> int:
     if args.junit:
         junit.write(verdicts, Path(args.junit))
     console.print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed ({args.engine} engine)")
+    if not args.rules:   # the inventory cases need the inventory's rules and datasets loaded too
+        from harness.inventory.cli import run_and_report
+        failed += run_and_report(ruleset, make_engine(args.engine), console)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -254,6 +264,8 @@ def parser() -> argparse.ArgumentParser:
     deploy.add_argument("--resource-group", help="Sentinel: resource group (default $AZURE_RESOURCE_GROUP)")
     deploy.add_argument("--workspace", help="Sentinel: workspace name (default $SENTINEL_WORKSPACE)")
     deploy.set_defaults(func=cmd_deploy)
+    from harness.inventory.cli import add_parser as add_inventory
+    add_inventory(verbs)
     return top
 
 
