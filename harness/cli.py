@@ -180,6 +180,11 @@ def cmd_golden(args) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
+def cmd_sensor(args) -> int:
+    from harness.sensor import cli as sensor_cli
+    return sensor_cli.run(args, _load(args, check_lock=False))
+
+
 def parser() -> argparse.ArgumentParser:
     from harness.build import version
     top = argparse.ArgumentParser(prog="iotdetect", description=__doc__)
@@ -231,6 +236,17 @@ def parser() -> argparse.ArgumentParser:
     deploy.add_argument("--resource-group", help="Sentinel: resource group (default $AZURE_RESOURCE_GROUP)")
     deploy.add_argument("--workspace", help="Sentinel: workspace name (default $SENTINEL_WORKSPACE)")
     deploy.set_defaults(func=cmd_deploy)
+    sensor = verbs.add_parser("sensor", help="check / configure your own suricata.yaml for the pack")
+    sensor_verbs = sensor.add_subparsers(dest="sensor_verb", required=True)
+    sensor_check = sensor_verbs.add_parser("check", help="what stops each rule from loading or working with CONFIG")
+    sensor_check.add_argument("config", help="the sensor's suricata.yaml (its includes are followed)")
+    sensor_check.add_argument("--no-suricata", action="store_true", help="skip loading the pack with `suricata -T`")
+    sensor_configure = sensor_verbs.add_parser("configure", help="the minimal edit of CONFIG (a diff; --write applies it)")
+    sensor_configure.add_argument("config")
+    sensor_configure.add_argument("--write", action="store_true", help="edit CONFIG, keeping CONFIG.iotdetect-backup")
+    sensor_configure.add_argument("--site-groups", action="store_true",
+                                  help="also set HOME_NET/EXTERNAL_NET to rules/networks.yaml (default: only when absent)")
+    sensor.set_defaults(func=cmd_sensor)
     return top
 
 

@@ -51,20 +51,23 @@ class Verdict:
         return "\n".join(lines)
 
 
-def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = None) -> Workspace:
+def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = None,
+                      config: Path | None = None) -> Workspace:
+    """config: replay with this suricata.yaml (a sensor's own, used where it is) instead of the harness's."""
     compiled: CompiledRules = compile_rules(ruleset)
     write_harness_config(ruleset, folder, data_dir=data_dir)
     (folder / RULES_FILENAME).write_text(compiled.text, encoding="utf-8")
-    return Workspace(folder, compiled, ruleset.project.root)
+    return Workspace(folder, compiled, ruleset.project.root, config.resolve() if config else None)
 
 
-def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engine, workdir: Path, progress=None) -> list[Verdict]:
+def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engine, workdir: Path, progress=None,
+              config: Path | None = None) -> list[Verdict]:
     missing = [ref for ref in refs if not ref.pcap_path(ruleset.project.pcaps_dir).is_file()]
     if missing:
         raise RuleErrors([Finding(*ref.error_location(ruleset.project.root), "traffic",
                                   f"{rel(ref.pcap_path(ruleset.project.pcaps_dir), ruleset.project.root)} is missing:"
                                   " run `iotdetect pcaps`") for ref in missing])
-    workspace = prepare_workspace(ruleset, workdir / "engine", engine.config_data_dir)
+    workspace = prepare_workspace(ruleset, workdir / "engine", engine.config_data_dir, config)
     jobs = {ref.key: Job(ref.key, ref.pcap_path(ruleset.project.pcaps_dir), workdir / "cases" / ref.key)
             for ref in refs}
     for job in jobs.values():      # Suricata appends to eve.json: a kept folder must not leak old alerts
@@ -84,14 +87,14 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
 
 
 def run_suite(ruleset: RuleSet, engine: Engine, rule_ids: list[str] | None = None, progress=None,
-              keep: Path | None = None) -> list[Verdict]:
+              keep: Path | None = None, config: Path | None = None) -> list[Verdict]:
     """The selected rules' cases (all cases and baselines when none is selected). EVE output goes to
-    `keep` when given, else to a temporary folder removed afterwards."""
+    `keep` when given, else to a temporary folder removed afterwards. config: see prepare_workspace."""
     refs = all_refs(ruleset, rule_ids or None)
     if keep is not None:
-        return run_cases(ruleset, refs, engine, keep, progress)
+        return run_cases(ruleset, refs, engine, keep, progress, config)
     with tempfile.TemporaryDirectory(prefix="iotdetect-run-") as tmp:
-        return run_cases(ruleset, refs, engine, Path(tmp), progress)
+        return run_cases(ruleset, refs, engine, Path(tmp), progress, config)
 
 
 def baseline_summary(verdicts: list[Verdict]) -> dict | None:
