@@ -23,6 +23,7 @@ GENERATORS: dict[str, str] = {
     "ftp.login": "ftp:login",
     "ftp.retr": "ftp:retr",
     "http.request": "http:request",
+    "http.keepalive": "http:keepalive",
     "http.basic_auth": "http:basic_auth",
     "http.firmware_download": "http:firmware_download",
     "irc.session": "irc:session",
