@@ -26,6 +26,7 @@ class Patch:
     lines: list[str]
     inserts: dict[int, list[str]] = field(default_factory=dict)
     replaced: dict[int, str] = field(default_factory=dict)
+    appended: list[str] = field(default_factory=list)     # new top-level sections, after everything
 
     def insert_after(self, line: int, new: list[str]) -> None:
         self.inserts.setdefault(line, []).extend(new)
@@ -42,6 +43,7 @@ class Patch:
         for number, line in enumerate(self.lines):
             out.append(self.replaced.get(number, line))
             out += self.inserts.get(number, [])
+        out += self.appended
         return "".join(line if line.endswith("\n") else line + "\n" for line in out)
 
 
@@ -83,7 +85,7 @@ def _scalar(value: str) -> str:
 
 def _groups_edit(doc, view: View, needs: PackNeeds, patch: Patch, site_groups: bool, version: str) -> list[str]:
     defined = lookup(view.tree, "vars", "address-groups") or {}
-    wanted = [(n, v) for n, v in needs.groups if n not in defined and (n not in SITE_GROUPS or site_groups)]
+    wanted = [(n, v) for n, v in needs.groups if n not in defined]   # HOME_NET/EXTERNAL_NET too, when absent
     replaced = [(n, v) for n, v in needs.groups if site_groups and n in SITE_GROUPS and n in defined]
     if not wanted and not replaced:
         return []
@@ -107,9 +109,8 @@ def _groups_edit(doc, view: View, needs: PackNeeds, patch: Patch, site_groups: b
         patch.insert_after(at, [" " * indent + "address-groups:"] + [" " * (indent * 2) + f"{n}: {_scalar(v)}"
                                                                     for n, v in wanted])
     else:
-        patch.insert_after(len(patch.lines) - 1, ["", f"# iotdetect {version}: address groups of the pack's rules",
-                                                  "vars:", "  address-groups:"]
-                           + [f"    {n}: {_scalar(v)}" for n, v in wanted])
+        patch.appended += ["", f"# iotdetect {version}: address groups of the pack's rules", "vars:", "  address-groups:"]
+        patch.appended += [f"    {n}: {_scalar(v)}" for n, v in wanted]
     return [f"vars.address-groups: add {', '.join(n for n, _ in wanted)}" if wanted else "",
             *(f"vars.address-groups.{n}: set to {v}" for n, v in replaced)]
 
