@@ -40,8 +40,29 @@ def cmd_validate(args) -> int:
         if findings:
             raise RuleErrors(findings)
         print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser")
+    if not args.no_suricata:
+        _validate_with_suricata(args, project, ruleset, only)
     print(f"{len(ruleset.sources)} rules valid")
     return EXIT_OK
+
+
+def _validate_with_suricata(args, project, ruleset, only) -> None:
+    """suricata -T warnings and suricata-check, once each for the whole set (harness/suricata_checks.py)."""
+    import shutil
+    from harness import suricata_checks
+    findings, skipped, lint = suricata_checks.check(ruleset, shutil.which("suricata"), args.suricata_check_all)
+    for note in skipped:
+        print(f"warning: {note}", file=sys.stderr)
+    if lint and args.suricata_check_all:
+        for rule_id, issues in sorted(lint.per_rule.items()):
+            for issue in issues:
+                print(f"{rule_id}: {issue}")
+    findings = [f for f in findings if only is None or (project.root / f.path).resolve() in only
+                or f.path == suricata_checks.EXEMPTIONS_FILENAME]
+    if findings:
+        raise RuleErrors(findings)
+    if lint:
+        print(f"suricata -T: no warnings; suricata-check: 0 failing findings ({lint.exempted} reviewed exemptions)")
 
 
 def cmd_lock(args) -> int:
@@ -194,6 +215,9 @@ def parser() -> argparse.ArgumentParser:
     validate = verbs.add_parser("validate", help="load and check every rule")
     validate.add_argument("files", nargs="*", help="report only findings in these files")
     validate.add_argument("--no-siem", action="store_true", help="skip the SPL lint and the Kusto parser check")
+    validate.add_argument("--no-suricata", action="store_true", help="skip `suricata -T` warnings and suricata-check")
+    validate.add_argument("--suricata-check-all", action="store_true",
+                          help="run every suricata-check checker and print its findings per rule (slow)")
     validate.set_defaults(func=cmd_validate)
     show = verbs.add_parser("show", help="print every target of one rule side by side")
     show.add_argument("rule", help="rule id")
