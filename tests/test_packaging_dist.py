@@ -241,3 +241,32 @@ def test_stale_installed_version_is_refused(tmp_path):
     with pytest.raises(RuntimeError, match="pip install -e"):
         check_version_source(tmp_path, "0.1.0")
     check_version_source(tmp_path, "9.9.9")
+
+
+def test_kql_hunts_ship_as_sentinel_hunting_queries(built, project):
+    """Each KQL hunt as an Azure-Sentinel `Hunting Queries/` YAML and a savedSearch in category
+    "Hunting Queries" (Splunk already had its hunts; Sentinel had none)."""
+    from harness.packaging.sentinel_hunting import CATEGORY, hunt_uuid
+    from harness.packaging.siem_outputs import compile_siem
+    ruleset = load(project)
+    kql = compile_siem(ruleset, list(ruleset.rules)).kql
+    hunted = sorted(r.id for r in ruleset.rules if kql[r.id].hunt)
+    folder = built[0] / "sentinel"
+    assert sorted(p.stem for p in (folder / "hunting").glob("*.yaml")) == hunted and hunted
+    arm = json.loads((folder / "azuredeploy-hunting.json").read_text())
+    searches = {r["name"]: r for r in arm["resources"]}
+    assert len(searches) == len(hunted)
+    for rule_id in hunted:
+        doc = yaml.safe_load((folder / "hunting" / f"{rule_id}.yaml").read_text())
+        assert doc["query"].strip() == kql[rule_id].hunt.strip() and doc["id"] == hunt_uuid(rule_id)
+        assert {"id", "name", "description", "requiredDataConnectors", "tactics", "relevantTechniques", "query",
+                "version"} <= set(doc)
+        for mapping in doc.get("entityMappings", []):
+            column = mapping["fieldMappings"][0]["columnName"]
+            assert re.search(rf"\bby .*\b{column}\b", doc["query"].splitlines()[-2])   # returned by the hunt
+        search = searches[f"[concat(parameters('workspace'), '/{doc['id']}')]"]
+        assert search["type"] == "Microsoft.OperationalInsights/workspaces/savedSearches"
+        assert search["properties"]["category"] == CATEGORY == "Hunting Queries"
+        assert search["properties"]["query"] == doc["query"]
+        tags = {t["name"]: t["value"] for t in search["properties"]["tags"]}
+        assert tags["tactics"] == ",".join(doc["tactics"])
