@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from harness.sensor.conf import View, load_view, lookup, truthy
-from harness.sensor.needs import OFF_BY_DEFAULT, SITE_GROUPS, PackNeeds, RuleNeeds, referenced
+from harness.sensor.needs import OFF_BY_DEFAULT, PackNeeds, referenced
 
 Level = Literal["error", "note"]
 
@@ -78,8 +78,7 @@ def check_vars(view: View, needs: PackNeeds) -> list[Finding]:
             findings.append(Finding("error", "address-var", name, f"refers to undefined ${', $'.join(missing)}", rules))
         ours = needs.group_value(name)
         if ours is not None and _norm(defined[name]).strip("[]") != _norm(ours).strip("[]"):
-            level: Level = "note"
-            findings.append(Finding(level, "address-var", name, f"is {defined[name]!r} here but {ours!r} in"
+            findings.append(Finding("note", "address-var", name, f"is {defined[name]!r} here but {ours!r} in"
                                     " rules/networks.yaml, which the SIEM searches and the test cases use", rules))
     return findings
 
@@ -210,12 +209,17 @@ def suricata_load(config: Path, rules_text: str, line_to_rule: dict[int, str], b
     with tempfile.TemporaryDirectory(prefix="iotdetect-sensor-") as tmp:
         rules = Path(tmp) / "iotdetect.rules"
         rules.write_text(rules_text, encoding="utf-8")
-        result = subprocess.run([binary, "-T", "-c", str(config), "-S", str(rules), "-l", tmp],
+        result = subprocess.run([binary, "-T", "-v", "-c", str(config), "-S", str(rules), "-l", tmp],
                                 capture_output=True, text=True, timeout=300)
     output = result.stdout + result.stderr
     failed = [line_to_rule[int(m.group(1))] for m in _FAILED_SIGNATURE.finditer(output) if int(m.group(1)) in line_to_rule]
-    loaded = re.search(r"(\d+) signatures processed", output)
-    summary = f"suricata -T: rc={result.returncode}" + (f", {loaded.group(1)} signatures processed" if loaded else "")
+    loaded = re.search(r"(\d+) rules successfully loaded, (\d+) rules failed", output)
+    summary = f"suricata -T: rc={result.returncode}" + (f", {loaded.group(1)} rules loaded, {loaded.group(2)} failed"
+                                                          if loaded else "")
+    if result.returncode != 0 and not failed:
+        errors = [line for line in output.splitlines() if line.startswith(("E: ", "Error: "))]
+        summary += "; " + ("; ".join(errors[-3:]) or output.strip()[-300:])
+        failed = list(line_to_rule.values())    # nothing loaded: every rule is affected
     return summary, failed
 
 
@@ -251,14 +255,3 @@ def render(report: Report, needs: PackNeeds) -> str:
     lines.append(f"{verdict}: {len(affected)} of {report.rules_total} rules affected"
                  + ("" if report.ok else "; run `iotdetect sensor configure CONFIG` for the fix"))
     return "\n".join(lines)
-
-
-def needs_for(rule: RuleNeeds) -> str:   # used by the README renderer
-    parts = [*(f"${v}" for v in rule.address_vars)]
-    if rule.parser:
-        parts.append(f"parser {rule.parser}")
-    parts += [f"EVE {t}" for t in rule.eve_types if t != "alert"]
-    return ", ".join(parts)
-
-
-SITE = SITE_GROUPS
