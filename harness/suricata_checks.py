@@ -76,6 +76,7 @@ class LintResult:
     findings: list[Finding]
     per_rule: dict[str, list[str]] = field(default_factory=dict)   # rule id -> "CODE message" (every finding)
     exempted: int = 0
+    unparsed: tuple[str, ...] = ()    # rules suricata-check's own parser refuses (Suricata loads them): not checked
 
 
 def load_exemptions(ruleset: RuleSet) -> tuple[dict[str, dict[str, str]], list[Finding]]:
@@ -113,7 +114,9 @@ def load_exemptions(ruleset: RuleSet) -> tuple[dict[str, dict[str, str]], list[F
 def suricata_check(ruleset: RuleSet, compiled: CompiledRules, every_checker: bool = False) -> LintResult:
     """suricata-check over the compiled text (its Python API: the CLI also asks PyPI for updates)."""
     previous = logging.root.manager.disable
-    logging.disable(logging.WARNING)          # it logs every finding again, and a note at import
+    # It logs every finding again, a note at import, and an error for each rule its parser refuses
+    # (IPv6 CIDRs among them); the last are returned as `unparsed` instead.
+    logging.disable(logging.ERROR)
     try:
         try:
             import suricata_check as sc
@@ -150,7 +153,9 @@ def suricata_check(ruleset: RuleSet, compiled: CompiledRules, every_checker: boo
             if (rule_id, code) not in used:
                 findings.append(Finding(EXEMPTIONS_FILENAME, 0, f"{rule_id}.{code}",
                                         "stale exemption: suricata-check no longer reports it; remove it"))
-    return LintResult(findings, per_rule, len(used))
+    checked = {r.line_begin for r in report.rules}
+    unparsed = tuple(source.rule.id for line, source in sorted(by_line.items()) if line not in checked)
+    return LintResult(findings, per_rule, len(used), unparsed)
 
 
 def check(ruleset: RuleSet, binary: str | None, every_checker: bool = False) -> tuple[list[Finding], list[str], LintResult | None]:
@@ -169,6 +174,9 @@ def check(ruleset: RuleSet, binary: str | None, every_checker: bool = False) -> 
     try:
         lint = suricata_check(ruleset, compile_rules(ruleset), every_checker)
         findings += lint.findings
+        if lint.unparsed:
+            skipped.append(f"suricata-check cannot parse {len(lint.unparsed)} rule(s) Suricata loads, not linted:"
+                           f" {', '.join(lint.unparsed)}")
     except ToolMissing as exc:
         skipped.append(str(exc))
     return findings, skipped, lint

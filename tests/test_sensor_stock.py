@@ -17,11 +17,12 @@ from harness.compile import compile_rules
 from harness.engine import BatchEngine, Job, alerts, read_eve
 from harness.loader import load_project
 from harness.packaging import suricata_pack
-from harness.pcaps import all_refs
+from harness.pcaps import all_refs, ensure
 from harness.project import Project
 from harness.runner import prepare_workspace
 from harness.sensor import check, configure
 from harness.sensor.needs import pack_needs
+from harness.traffic import plan_for, stage_capture
 
 STOCK = Path("/etc/suricata/suricata.yaml")
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,7 +163,12 @@ def test_every_case_gives_the_harness_verdict_on_configured_stock_in_autofp(conf
     jobs_refs += [(ref, n) for n in range(1, THRESHOLD_REPEATS + 1) for ref in refs
                   if ref.suite != "baseline" and ref.key.split("/")[0] in thresholded]
     workspace = prepare_workspace(ruleset, tmp_path / "engine", config=configured)
-    jobs = [Job(f"{ref.key}#{n}", ref.pcap_path(ruleset.project.pcaps_dir), tmp_path / "cases" / f"{i:05d}")
+    # The pcaps exactly as run_cases stages them (captures rewritten onto the site plan's hosts).
+    project, plan = ruleset.project, plan_for(ruleset.project, ruleset.networks)
+    ensure(refs, project, plan)
+    pcaps = {ref.key: stage_capture(ref, plan, ref.pcap_path(project.generated_dir, project.pcaps_dir),
+                                    tmp_path / "captures", project.root) for ref in refs}
+    jobs = [Job(f"{ref.key}#{n}", pcaps[ref.key], tmp_path / "cases" / f"{i:05d}")
             for i, (ref, n) in enumerate(jobs_refs)]
     BatchEngine().run(workspace, jobs)
     wrong = []

@@ -63,4 +63,5 @@ def test_the_library_passes_both_checks():
     ruleset = load_project(Project.find())
     findings, skipped, lint = suricata_checks.check(ruleset, shutil.which("suricata"))
     assert findings == []
+    assert skipped == [] or all("cannot parse" in note for note in skipped)
     assert lint is not None and lint.exempted >= 10
