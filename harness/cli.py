@@ -135,10 +135,12 @@ def cmd_test(args) -> int:
     from harness.runner import run_suite
     ruleset = _load(args, check_lock=False)
     console = _console()
+    if args.config and args.engine != "batch":   # batch points the config's unix socket at its own
+        raise ValueError("--config needs the batch engine (a sensor config may enable its unix socket)")
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"{args.engine} engine", total=len(pcaps.all_refs(ruleset, args.rules or None)))
         verdicts = run_suite(ruleset, make_engine(args.engine), args.rules, lambda job: progress.advance(task),
-                             Path(args.keep) if args.keep else None)
+                             Path(args.keep) if args.keep else None, Path(args.config) if args.config else None)
     failed = [v for v in verdicts if not v.passed]
     for verdict in failed:
         console.print(f"[red]FAIL[/red] {verdict.ref.key}\n{verdict.explain()}")
@@ -270,6 +272,8 @@ def parser() -> argparse.ArgumentParser:
     test.add_argument("--engine", default="batch", choices=["batch", "process", "container"])
     test.add_argument("--junit", help="write JUnit XML here")
     test.add_argument("--keep", help="keep eve.json files in this folder")
+    test.add_argument("--config", metavar="SURICATA_YAML",
+                      help="replay with this suricata.yaml (your sensor's, after `sensor configure`) instead of the harness's")
     test.add_argument("--networks", metavar="FILE", help=NETWORKS_HELP)
     test.set_defaults(func=cmd_test)
     new = verbs.add_parser("new", help="scaffold CATEGORY/ID")

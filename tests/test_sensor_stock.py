@@ -89,15 +89,16 @@ def test_check_fails_on_stock_and_names_every_rule_suricata_rejects(ruleset, tmp
     eve = {f.subject: set(f.rules) for f in report.findings if f.kind == "eve-type"}
     assert set(eve) == {"modbus", "dnp3"}
     assert "modbus-diagnostics-non-engineering" in eve["modbus"]
-    # The 44 the issue counted: everything but the 14 rules that load and work on stock.
-    assert len(report.affected()) == 44
+    # Issue 9 counted 44 of 58: the rules that do not load, plus the OT hunts without their EVE types.
+    assert set(report.affected()) == rejected | {r for rules in eve.values() for r in rules}
 
 
-def test_check_cli_exit_codes_and_per_rule_lines(configured):
+def test_check_cli_exit_codes_and_per_rule_lines(configured, ruleset):
     stock = _cli("sensor", "check", str(STOCK), "--no-suricata")   # Suricata's view: the test above
     assert stock.returncode == 1, stock.stderr
     assert "  iot-vlan-unauthorized-access (9100001): address-var IOT_NET; address-var MGMT_NET" in stock.stdout
-    assert "FAILED: 44 of" in stock.stdout
+    affected = len(check.check(STOCK, pack_needs(ruleset)).affected())
+    assert f"FAILED: {affected} of {len(_active(ruleset))} rules affected" in stock.stdout
     fixed = _cli("sensor", "check", str(configured))
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert "ok: 0 of" in fixed.stdout and "suricata -T: rc=0" in fixed.stdout
@@ -146,7 +147,8 @@ def test_suricata_update_disables_no_rule_with_configured_stock(configured, rule
         results[name] = (len(re.findall(r"^alert .*sid:91\d{5};", text, re.M)),
                          len(re.findall(r"^# alert .*sid:91\d{5};", text, re.M)))
     count = len(_active(ruleset))
-    assert results["stock"] == (14, count - 14)           # the silent failure the check catches
+    rejected = len(_suricata_rejects(STOCK, ruleset, tmp_path))
+    assert results["stock"] == (count - rejected, rejected)   # the silent failure the check catches
     assert results["configured"] == (count, 0)
 
 
@@ -178,3 +180,14 @@ def test_every_case_gives_the_harness_verdict_on_configured_stock_in_autofp(conf
             wrong.append(f"{job.key}: expected {ref.expected(ruleset)}, got {actual}")
     assert len(jobs) >= len(refs) + 20 * THRESHOLD_REPEATS
     assert wrong == []
+
+
+def test_cli_replays_cases_with_the_operators_config(configured, ruleset, tmp_path):
+    ok = _cli("test", "iot-vlan-unauthorized-access", "modbus-write-non-engineering", "--config", str(configured))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "0 failed" in ok.stdout + ok.stderr
+    # Unconfigured: every rule Suricata rejects is named against its YAML file, nothing is replayed.
+    stock = _cli("test", "modbus-write-non-engineering", "--config", str(STOCK))
+    rejected = len(_suricata_rejects(STOCK, ruleset, tmp_path))
+    assert stock.returncode == 2 and f"{rejected} problem(s)" in stock.stderr, stock.stderr[-800:]
+    assert 'Variable "IOT_NET" is not defined' in stock.stderr
