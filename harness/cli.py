@@ -53,12 +53,33 @@ def cmd_validate(args) -> int:
             raise RuleErrors(findings)
         print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser, "
               f"{result.eql_queries} EQL queries the EQL parser")
+    if not args.no_suricata:
+        _validate_with_suricata(args, project, ruleset, only)
     print(f"{len(ruleset.sources)} rules valid")
     from harness.inventory.cli import validate_summary
     summary = validate_summary(project, ruleset.networks, check_siem=not args.no_siem)
     if summary:
         print(summary)
     return EXIT_OK
+
+
+def _validate_with_suricata(args, project, ruleset, only) -> None:
+    """suricata -T warnings and suricata-check, once each for the whole set (harness/suricata_checks.py)."""
+    import shutil
+    from harness import suricata_checks
+    findings, skipped, lint = suricata_checks.check(ruleset, shutil.which("suricata"), args.suricata_check_all)
+    for note in skipped:
+        print(f"warning: {note}", file=sys.stderr)
+    if lint and args.suricata_check_all:
+        for rule_id, issues in sorted(lint.per_rule.items()):
+            for issue in issues:
+                print(f"{rule_id}: {issue}")
+    findings = [f for f in findings if only is None or (project.root / f.path).resolve() in only
+                or f.path == suricata_checks.EXEMPTIONS_FILENAME]
+    if findings:
+        raise RuleErrors(findings)
+    if lint:
+        print(f"suricata -T: no warnings; suricata-check: 0 failing findings ({lint.exempted} reviewed exemptions)")
 
 
 def cmd_lock(args) -> int:
@@ -114,10 +135,12 @@ def cmd_test(args) -> int:
     from harness.runner import run_suite
     ruleset = _load(args, check_lock=False)
     console = _console()
+    if args.config and args.engine != "batch":   # batch points the config's unix socket at its own
+        raise ValueError("--config needs the batch engine (a sensor config may enable its unix socket)")
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"{args.engine} engine", total=len(pcaps.all_refs(ruleset, args.rules or None)))
         verdicts = run_suite(ruleset, make_engine(args.engine), args.rules, lambda job: progress.advance(task),
-                             Path(args.keep) if args.keep else None)
+                             Path(args.keep) if args.keep else None, Path(args.config) if args.config else None)
     failed = [v for v in verdicts if not v.passed]
     for verdict in failed:
         console.print(f"[red]FAIL[/red] {verdict.ref.key}\n{verdict.explain()}")
@@ -209,6 +232,11 @@ def cmd_golden(args) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
+def cmd_sensor(args) -> int:
+    from harness.sensor import cli as sensor_cli
+    return sensor_cli.run(args, _load(args, check_lock=False))
+
+
 def parser() -> argparse.ArgumentParser:
     from harness.build import version
     top = argparse.ArgumentParser(prog="iotdetect", description=__doc__)
@@ -219,6 +247,9 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="*", help="report only findings in these files")
     validate.add_argument("--no-siem", action="store_true", help="skip the SPL lint and the Kusto parser check")
     validate.add_argument("--networks", metavar="FILE", help=NETWORKS_HELP)
+    validate.add_argument("--no-suricata", action="store_true", help="skip `suricata -T` warnings and suricata-check")
+    validate.add_argument("--suricata-check-all", action="store_true",
+                          help="run every suricata-check checker and print its findings per rule (slow)")
     validate.set_defaults(func=cmd_validate)
     show = verbs.add_parser("show", help="print every target of one rule side by side")
     show.add_argument("rule", help="rule id")
@@ -241,6 +272,8 @@ def parser() -> argparse.ArgumentParser:
     test.add_argument("--engine", default="batch", choices=["batch", "process", "container"])
     test.add_argument("--junit", help="write JUnit XML here")
     test.add_argument("--keep", help="keep eve.json files in this folder")
+    test.add_argument("--config", metavar="SURICATA_YAML",
+                      help="replay with this suricata.yaml (your sensor's, after `sensor configure`) instead of the harness's")
     test.add_argument("--networks", metavar="FILE", help=NETWORKS_HELP)
     test.set_defaults(func=cmd_test)
     new = verbs.add_parser("new", help="scaffold CATEGORY/ID")
@@ -264,6 +297,17 @@ def parser() -> argparse.ArgumentParser:
     deploy.add_argument("--resource-group", help="Sentinel: resource group (default $AZURE_RESOURCE_GROUP)")
     deploy.add_argument("--workspace", help="Sentinel: workspace name (default $SENTINEL_WORKSPACE)")
     deploy.set_defaults(func=cmd_deploy)
+    sensor = verbs.add_parser("sensor", help="check / configure your own suricata.yaml for the pack")
+    sensor_verbs = sensor.add_subparsers(dest="sensor_verb", required=True)
+    sensor_check = sensor_verbs.add_parser("check", help="what stops each rule from loading or working with CONFIG")
+    sensor_check.add_argument("config", help="the sensor's suricata.yaml (its includes are followed)")
+    sensor_check.add_argument("--no-suricata", action="store_true", help="skip loading the pack with `suricata -T`")
+    sensor_configure = sensor_verbs.add_parser("configure", help="the minimal edit of CONFIG (a diff; --write applies it)")
+    sensor_configure.add_argument("config")
+    sensor_configure.add_argument("--write", action="store_true", help="edit CONFIG, keeping CONFIG.iotdetect-backup")
+    sensor_configure.add_argument("--site-groups", action="store_true",
+                                  help="also set HOME_NET/EXTERNAL_NET to rules/networks.yaml (default: only when absent)")
+    sensor.set_defaults(func=cmd_sensor)
     from harness.inventory.cli import add_parser as add_inventory
     add_inventory(verbs)
     return top

@@ -36,10 +36,12 @@ class Workspace:
     folder: Path
     compiled: CompiledRules
     project_root: Path
+    # A sensor's own suricata.yaml (iotdetect sensor, tests on the stock config); None: the harness's.
+    config_file: Path | None = None
 
     @property
     def config(self) -> Path:
-        return self.folder / "suricata.yaml"
+        return self.config_file or self.folder / "suricata.yaml"
 
     @property
     def rules(self) -> Path:

@@ -13,8 +13,8 @@ from harness.attack import load_catalog
 from harness.build import version
 from harness.loader import RuleSet
 from harness.model import Rule
-from harness.packaging import (changelog, elastic_rules, manifest, navigator, report, sentinel, sentinel_ingest,
-                               sigma_pack, splunk_app, suricata_pack)
+from harness.packaging import (changelog, elastic_rules, manifest, navigator, report, sentinel, sentinel_hunting,
+                               sentinel_ingest, sigma_pack, splunk_app, suricata_pack)
 from harness.packaging.siem_outputs import SiemOutputs, compile_siem
 from harness.staging import staged_folder
 from harness.templating import environment
@@ -81,6 +81,15 @@ def stage_sentinel(rel: Release, folder: Path) -> None:
     if problems:
         raise ValueError("Sentinel limits exceeded:\n  " + "\n  ".join(problems))
     (target / "azuredeploy.json").write_text(_json(sentinel.arm_template(docs, rel.version)), encoding="utf-8")
+    hunts = []
+    (target / "hunting").mkdir()
+    for rule in sorted(rel.rules, key=lambda r: r.sid):
+        if rel.siem.kql[rule.id].hunt:
+            hunt = sentinel_hunting.hunting_query(rule, rel.siem.kql[rule.id].hunt, tactics)
+            hunts.append(hunt)
+            (target / "hunting" / f"{rule.id}.yaml").write_text(sentinel.render_yaml(hunt), encoding="utf-8")
+    (target / "azuredeploy-hunting.json").write_text(_json(sentinel_hunting.arm_template(hunts, rel.version)),
+                                                     encoding="utf-8")
     (target / "azuredeploy-ingestion.json").write_text(
         _json(sentinel_ingest.template(rel.siem.schema, rel.version)), encoding="utf-8")
 
