@@ -123,11 +123,17 @@ def stage_changelog(rel: Release, folder: Path) -> None:
     (folder / "release.json").write_text(changelog.render_manifest(current), encoding="utf-8")
 
 
+def stage_inventory(rel: Release, folder: Path) -> None:
+    from harness.inventory.package import stage_dist   # writes nothing without inventory/
+    stage_dist(rel, folder)
+
+
 # Target name -> stage writing that part of the release folder.
 STAGES: dict[str, Callable[[Release, Path], None]] = {
     "suricata": stage_suricata, "splunk": stage_splunk, "sentinel": stage_sentinel, "elastic": stage_elastic,
     "sigma": stage_sigma,
     "navigator": stage_navigator, "report": stage_report, "changelog": stage_changelog,
+    "inventory": stage_inventory,
 }
 
 
