@@ -133,6 +133,8 @@ def cmd_dist(args) -> int:
     ruleset = _load(args)
     verdicts = run_suite(ruleset, make_engine("batch"))
     failed = [v for v in verdicts if not v.passed]
+    from harness.inventory.cli import run_and_report
+    failed += run_and_report(ruleset, make_engine("batch"), _console(), show_failures=False)
     if failed:   # a release is never cut from failing content
         for verdict in failed:
             print(f"FAIL {verdict.ref.key}\n{verdict.explain()}", file=sys.stderr)

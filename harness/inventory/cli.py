@@ -69,7 +69,7 @@ def extra_pcap_refs(project, networks) -> list:
     return case_refs(project, load_inventory(project, networks))
 
 
-def run_and_report(ruleset, engine, console) -> list:
+def run_and_report(ruleset, engine, console, show_failures: bool = True) -> list:
     """Run the inventory cases (none without inventory/); print failures; return the failed verdicts."""
     from harness.inventory.load import exists, load_inventory
     from harness.inventory.suite import run_inventory_cases
@@ -77,7 +77,7 @@ def run_and_report(ruleset, engine, console) -> list:
         return []
     verdicts = run_inventory_cases(ruleset, load_inventory(ruleset.project, ruleset.networks), engine)
     failed = [v for v in verdicts if not v.passed]
-    for verdict in failed:
+    for verdict in failed if show_failures else ():
         console.print(f"[red]FAIL[/red] {verdict.ref.key}\n{verdict.explain()}")
     console.print(f"inventory: {len(verdicts) - len(failed)} passed, {len(failed)} failed ({engine.name} engine)")
     return failed
