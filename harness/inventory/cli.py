@@ -70,7 +70,7 @@ def extra_pcap_refs(project, networks) -> list:
 
 
 def run_and_report(ruleset, engine, console, show_failures: bool = True) -> list:
-    """Run the inventory cases (none without inventory/); print failures; return the failed verdicts."""
+    """Run the inventory cases (none without inventory/); print failures; return every verdict."""
     from harness.inventory.load import exists, load_inventory
     from harness.inventory.suite import run_inventory_cases
     if not exists(ruleset.project):
@@ -80,7 +80,7 @@ def run_and_report(ruleset, engine, console, show_failures: bool = True) -> list
     for verdict in failed if show_failures else ():
         console.print(f"[red]FAIL[/red] {verdict.ref.key}\n{verdict.explain()}")
     console.print(f"inventory: {len(verdicts) - len(failed)} passed, {len(failed)} failed ({engine.name} engine)")
-    return failed
+    return verdicts
 
 
 def cmd_test(args) -> int:
@@ -88,8 +88,8 @@ def cmd_test(args) -> int:
     from harness.engine import make_engine
     from harness.loader import load_project
     ruleset = load_project(_project(args), check_lock=False)
-    failed = run_and_report(ruleset, make_engine(args.engine), Console(stderr=True, highlight=False))
-    return EXIT_DRIFT if failed else EXIT_OK
+    verdicts = run_and_report(ruleset, make_engine(args.engine), Console(stderr=True, highlight=False))
+    return EXIT_DRIFT if any(not v.passed for v in verdicts) else EXIT_OK
 
 
 def add_parser(verbs) -> None:
