@@ -24,6 +24,7 @@ GENERATORS: dict[str, str] = {
     "ftp.login": "ftp:login",
     "ftp.retr": "ftp:retr",
     "http.request": "http:request",
+    "icmp.ping_sweep": "tcp:ping_sweep",
     "http.basic_auth": "http:basic_auth",
     "http.firmware_download": "http:firmware_download",
     "inventory.firmware_download": "inventory:firmware_download",
