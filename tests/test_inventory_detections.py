@@ -163,3 +163,12 @@ def test_packaged_files(repo_ruleset, inventory):
         assert f"[{table.name}]\nfilename = {table.name}.csv" in transforms
         assert f"lookups/{table.name}.csv" in splunk
     assert splunk["default/savedsearches.conf"].count("\nsearch = `iotdetect_eve`") == 4
+
+
+def test_golden_searches(repo_ruleset):
+    """tests/golden/inventory holds every inventory search as reviewed (`iotdetect inventory golden --bless`)."""
+    from harness.inventory.cli import golden_files
+    folder = REPO / "tests" / "golden" / "inventory"
+    expected = golden_files(repo_ruleset.project)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(expected)
+    assert [n for n, text in expected.items() if (folder / n).read_text() != text] == []

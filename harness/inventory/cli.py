@@ -92,6 +92,33 @@ def cmd_test(args) -> int:
     return EXIT_DRIFT if any(not v.passed for v in verdicts) else EXIT_OK
 
 
+def golden_files(project) -> dict[str, str]:
+    """tests/golden/inventory/<search>.<language>: the inventory searches as the example inventory renders them."""
+    from harness.inventory import siem
+    from harness.inventory.load import load_inventory
+    inventory = load_inventory(project)
+    return {f"{search}.{language}": text for language in ("spl", "kql", "sql")
+            for search, text in siem.searches(language, inventory.networks).items()}
+
+
+def cmd_golden(args) -> int:
+    project = _project(args)
+    folder = project.root / "tests" / "golden" / "inventory"
+    expected = golden_files(project)
+    differ = [name for name, text in expected.items()
+              if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text]
+    if args.bless:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in differ:
+            (folder / name).write_text(expected[name], encoding="utf-8")
+        print(f"blessed {len(expected)} inventory golden files; {len(differ)} changed: {', '.join(differ) or '-'}")
+        return EXIT_OK
+    for name in differ:
+        print(f"{name} differs from {folder / name}", file=sys.stderr)
+    print(f"{len(expected)} inventory golden files, {len(differ)} differ" + (" (review, then --bless)" if differ else ""))
+    return EXIT_DRIFT if differ else EXIT_OK
+
+
 def add_parser(verbs) -> None:
     inventory = verbs.add_parser("inventory", help="the asset inventory: validate, import scans/CMDB exports, drift")
     sub = inventory.add_subparsers(dest="inventory_verb", required=True)
@@ -105,6 +132,9 @@ def add_parser(verbs) -> None:
     test = sub.add_parser("test", help="replay inventory/tests.yaml with the inventory rules and datasets loaded")
     test.add_argument("--engine", default="batch", choices=["batch", "process", "container"])
     test.set_defaults(func=cmd_test)
+    golden = sub.add_parser("golden", help="compare (or --bless) the inventory searches' golden files")
+    golden.add_argument("--bless", action="store_true")
+    golden.set_defaults(func=cmd_golden)
     diff = sub.add_parser("diff", help="compare a new scan with the inventory; exit 1 when anything drifted")
     diff.add_argument("scan", help="nmap XML (-oX)")
     diff.add_argument("--json", action="store_true", help="machine-readable output")
