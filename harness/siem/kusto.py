@@ -75,7 +75,7 @@ CACHE_ENTRIES = 100_000
 PARALLEL_QUERIES = 1000   # below this, a second node start-up (~0.5 s) costs more than it saves
 
 
-def _fingerprint(schema: TableSchema, home: Path, functions: list[dict] | None) -> str:
+def _fingerprint(schema: TableSchema, home: Path, functions: list[dict] | None = None) -> str:
     """Changes whenever an answer could: parser version, checker script, schema, declared functions."""
     package = home / "node_modules" / PACKAGE / "package.json"
     digest = hashlib.sha256(package.read_bytes() if package.is_file() else b"")
