@@ -144,12 +144,14 @@ def cmd_test(args) -> int:
     failed = [v for v in verdicts if not v.passed]
     for verdict in failed:
         console.print(f"[red]FAIL[/red] {verdict.ref.key}\n{verdict.explain()}")
-    if args.junit:
-        junit.write(verdicts, Path(args.junit))
     console.print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed ({args.engine} engine)")
     if not args.rules:   # the inventory cases need the inventory's rules and datasets loaded too
         from harness.inventory.cli import run_and_report
-        failed += run_and_report(ruleset, make_engine(args.engine), console)
+        inventory = run_and_report(ruleset, make_engine(args.engine), console)
+        verdicts += inventory
+        failed += [v for v in inventory if not v.passed]
+    if args.junit:
+        junit.write(verdicts, Path(args.junit))
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -170,6 +172,8 @@ def cmd_dist(args) -> int:
     ruleset = _load(args)
     verdicts = run_suite(ruleset, make_engine("batch"))
     failed = [v for v in verdicts if not v.passed]
+    from harness.inventory.cli import run_and_report
+    failed += [v for v in run_and_report(ruleset, make_engine("batch"), _console(), show_failures=False) if not v.passed]
     if failed:   # a release is never cut from failing content
         for verdict in failed:
             print(f"FAIL {verdict.ref.key}\n{verdict.explain()}", file=sys.stderr)
