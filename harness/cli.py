@@ -40,6 +40,12 @@ def cmd_validate(args) -> int:
         if findings:
             raise RuleErrors(findings)
         print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser")
+    from harness.baseline.stage import validate as validate_profiles
+    profiles, notes = validate_profiles(ruleset, siem_checks=not args.no_siem)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
+    if profiles:
+        print(f"{profiles} device profiles valid" + ("" if args.no_siem else "; their searches linted and parsed"))
     print(f"{len(ruleset.sources)} rules valid")
     return EXIT_OK
 
@@ -231,6 +237,8 @@ def parser() -> argparse.ArgumentParser:
     deploy.add_argument("--resource-group", help="Sentinel: resource group (default $AZURE_RESOURCE_GROUP)")
     deploy.add_argument("--workspace", help="Sentinel: workspace name (default $SENTINEL_WORKSPACE)")
     deploy.set_defaults(func=cmd_deploy)
+    from harness.baseline.cli import register as register_baseline
+    register_baseline(verbs)
     return top
 
 
