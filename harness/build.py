@@ -28,8 +28,13 @@ def stage_suricata(ruleset: RuleSet, folder: Path, release: str) -> None:
     (target / "iotdetect-vars.yaml").write_text(render_vars(ruleset.networks, release), encoding="utf-8")
 
 
+def stage_baseline(ruleset: RuleSet, folder: Path, release: str) -> None:
+    from harness.baseline.stage import stage_build   # learned device profiles (optional, site-specific)
+    stage_build(ruleset, folder, release)
+
+
 # Target name -> function staging that target's files. Later targets (SIEMs) register here.
-STAGES = {"suricata": stage_suricata, "siem": stage_siem}
+STAGES = {"suricata": stage_suricata, "siem": stage_siem, "baseline": stage_baseline}
 
 
 def build(ruleset: RuleSet, out: Path, *, verify_with_suricata: bool = True) -> list[Path]:
