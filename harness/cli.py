@@ -120,6 +120,7 @@ def cmd_dist(args) -> int:
     import os
     from harness.engine import make_engine
     from harness.packaging.dist import DistOptions, dist
+    from harness.baseline.stage import report_data
     from harness.runner import baseline_summary, run_suite
     ruleset = _load(args)
     verdicts = run_suite(ruleset, make_engine("batch"))
@@ -133,7 +134,7 @@ def cmd_dist(args) -> int:
     key = args.sign_key or os.environ.get("IOTDETECT_SIGNING_KEY")
     options = DistOptions(out=Path(args.out), mtime=int(epoch) if epoch else None,
                           sign_key=Path(key) if key else None, record=args.record,
-                          baseline=baseline_summary(verdicts))
+                          baseline=baseline_summary(verdicts), behaviour=report_data(ruleset))
     folder = dist(ruleset, options)
     print(f"wrote {folder}" + (" (signed)" if key else ""))
     return EXIT_OK

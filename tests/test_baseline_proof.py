@@ -60,3 +60,27 @@ def test_committed_profiles_are_what_learning_the_normal_days_gives(result):
     committed = {p.name: p.read_text(encoding="utf-8") for p in profile_files(REPO / "profiles")}
     learned = {p.name + ".yaml": render(p, L.header(p)) for p in result.profiles}
     assert committed == learned, "run `iotdetect baseline proof --bless` and review the diff"
+
+
+def test_coverage_report_carries_the_figures_and_the_plot(result, repo_ruleset):
+    import xml.etree.ElementTree as ET
+    from harness.attack import load_catalog
+    from harness.baseline import plot
+    from harness.packaging import report
+    from harness.templating import environment
+    summary = result.summary()
+    behaviour = {**summary, "svg": plot.svg(summary["days"]), "svg_file": "baseline-alerts.svg"}
+    svg = ET.fromstring(behaviour["svg"])
+    bars = [e for e in svg.iter("{http://www.w3.org/2000/svg}rect") if e.find("{http://www.w3.org/2000/svg}title") is not None]
+    tested = [d for d in summary["days"] if d["kind"] != "learn"]
+    assert len(bars) == 3 * len(tested)
+    assert [b.find("{http://www.w3.org/2000/svg}title").text for b in bars[:3]] == [
+        "Suricata rules: 0", "SIEM volume (DuckDB): 0", "SIEM fan-out (DuckDB): 0"]
+    ctx = report.context(repo_ruleset, load_catalog(), "9.9.9", {}, None, behaviour)
+    pages = report.render(environment(), ctx)
+    assert f"{summary['holdout_device_days']} held-out device-days raised 0 Suricata alerts" in pages["coverage.md"]
+    assert "| scan | anomaly | 80 | 1 | 1 | 192.168.200.22 |" in pages["coverage.md"]
+    assert "![alerts per day, held-out vs anomalous](baseline-alerts.svg)" in pages["coverage.md"]
+    assert "<svg " in pages["coverage.html"]
+    without = report.render(environment(), report.context(repo_ruleset, load_catalog(), "9.9.9", {}))
+    assert "No device-baseline proof was run for this build." in without["coverage.md"]

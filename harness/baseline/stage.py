@@ -92,3 +92,15 @@ def stage_build(ruleset: RuleSet, out: Path, release: str) -> None:
     except SuricataMissing:
         pass   # the CLI already warns that nothing was load-tested
     write(loaded, out / "baseline", release, sources=profile_files(folder(ruleset)))
+
+
+SVG_FILE = "baseline-alerts.svg"
+
+
+def report_data(ruleset: RuleSet) -> dict | None:
+    """The multi-day proof's figures and plot for the coverage report; None without its pcaps."""
+    from harness.baseline import plot, proof, traffic
+    if not traffic.normal_file(ruleset.project.pcaps_dir, traffic.LEARN_DAYS[0]).is_file():
+        return None
+    summary = proof.run(ruleset).summary()
+    return {**summary, "svg": plot.svg(summary["days"]), "svg_file": SVG_FILE}
