@@ -10,6 +10,7 @@ from scapy.packet import Packet
 
 from . import addresses as A
 from . import http
+from .forward import forwards_to
 from .session import TcpSession
 
 
@@ -48,6 +49,7 @@ def bulk_upload(*, src: str = A.IOT_DEVICE, dst: str = A.EXTERNAL_HOST,
     return s.packets
 
 
+@forwards_to(http.request)
 def http_text(*, body: str = "", **kw) -> list[Packet]:
     """``http.request`` with a text ``body`` (e.g. an XML or form payload of an exploit)."""
     return http.request(body=body.encode(), **kw)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+import inspect
+from typing import Any, Callable
 
 from scapy.packet import Packet
 
@@ -55,6 +56,12 @@ GENERATORS: dict[str, str] = {
     "udp.send": "tcp:udp_send",
 }
 
+# Generators one of whose arguments holds the arguments of another generator:
+# name -> (argument naming the inner generator, argument holding its arguments).
+NESTED: dict[str, tuple[str, str]] = {
+    "repeat.sessions": ("generator", "args"),
+}
+
 
 def names() -> list[str]:
     """All generator names, sorted."""
@@ -69,3 +76,12 @@ def get(name: str) -> Callable[..., list[Packet]]:
         raise KeyError(f"unknown generator {name!r}; known: {', '.join(names())}") from None
     module, func = target.split(":")
     return getattr(importlib.import_module(f"{__package__}.{module}"), func)
+
+
+def defaults(func: Callable) -> dict[str, Any]:
+    """Keyword defaults of a generator, including those of the generator its ``**kw`` goes to
+    (``generators.forward.forwards_to``); its own defaults win."""
+    own = {name: p.default for name, p in inspect.signature(func).parameters.items()
+           if p.default is not inspect.Parameter.empty}
+    target = getattr(func, "forwards_to", None)
+    return {**(defaults(target) if target else {}), **own}

@@ -64,6 +64,10 @@ class _Clock:
 class _Endpoints:
     def __init__(self, client_ip, client_port, server_ip, server_port, start, client_mac,
                  server_mac, step, ttl, ip_id, clock=None):
+        for ip in (client_ip, server_ip):
+            if str(ip).startswith("$"):
+                raise ValueError(f"unresolved role {ip}: generators get concrete hosts; run them through the"
+                                 " harness (iotdetect pcaps), or pass addresses when calling one from another")
         self.client_ip, self.client_port = client_ip, int(client_port)
         self.server_ip, self.server_port = server_ip, int(server_port)
         self.client_mac, self.server_mac = client_mac, server_mac

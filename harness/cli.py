@@ -30,8 +30,13 @@ def cmd_validate(args) -> int:
     project = _project(args)
     only = [Path(p).resolve() for p in args.files] if args.files else None
     ruleset = load_project(project, only=only)
+    from harness import pcaps   # every role of every case must resolve on the site plan
+    roles = [f for f in pcaps.role_findings(pcaps.all_refs(ruleset), project.root, ruleset.networks)
+             if only is None or (project.root / f.path).resolve() in only]
+    if roles:
+        raise RuleErrors(roles)
     if not args.no_siem:
-        from harness.siem.settings import SiemSettings
+        from harness.backends.settings import SiemSettings
         from harness.siem.targets import check
         result = check(ruleset, SiemSettings())
         for note in result.skipped:
@@ -162,7 +167,7 @@ def cmd_deploy(args) -> int:
 
 def cmd_show(args) -> int:
     from rich.console import Console
-    from harness.siem.settings import SiemSettings
+    from harness.backends.settings import SiemSettings
     from harness.siem.show import panels
     ruleset = _load(args, check_lock=False)
     Console(highlight=False).print(panels(ruleset, args.rule, SiemSettings()))
@@ -171,7 +176,7 @@ def cmd_show(args) -> int:
 
 def cmd_golden(args) -> int:
     from harness.siem import golden
-    from harness.siem.settings import SiemSettings
+    from harness.backends.settings import SiemSettings
     ruleset = _load(args, check_lock=False)
     folder = ruleset.project.root / "tests" / "golden" / "siem"
     expected = golden.render(ruleset, SiemSettings())

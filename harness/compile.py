@@ -25,11 +25,10 @@ class CompiledRules:
 
 def compile_rules(ruleset: RuleSet, version: str = "dev") -> CompiledRules:
     backend = SuricataBackend()
-    lines = [f"# iotdetect {version}: {len(ruleset.sources)} rules. Generated from rules/*.yaml; do not edit."]
+    active = sorted(ruleset.active(), key=lambda s: s.rule.sid)
+    lines = [f"# iotdetect {version}: {len(active)} rules. Generated from rules/*.yaml; do not edit."]
     sources: dict[int, RuleSource] = {}
-    for source in sorted(ruleset.sources, key=lambda s: s.rule.sid):
-        if source.rule.status == "deprecated":
-            continue
+    for source in active:
         lines.append(f"# {source.rule.id} ({rel(source.path, ruleset.project.root)})")
         lines.append(backend.compile(source.rule))
         sources[len(lines)] = source

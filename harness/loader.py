@@ -37,6 +37,11 @@ class RuleSet:
     def rules(self) -> tuple[Rule, ...]:
         return tuple(s.rule for s in self.sources)
 
+    def active(self) -> tuple[RuleSource, ...]:
+        """The rules every target ships: all but the deprecated ones (which only the changelog and the
+        coverage report still list). The one place this filter is written."""
+        return tuple(s for s in self.sources if s.rule.status != "deprecated")
+
     def by_id(self, rule_id: str) -> RuleSource:
         for source in self.sources:
             if source.rule.id == rule_id:

@@ -9,10 +9,11 @@ from generators import registry
 from generators.pcapio import pcap_bytes
 from pydantic import ValidationError
 
-from harness import yamlsource
+from harness import networks as networks_mod, roles, yamlsource
 from harness.errors import Finding, RuleErrors, rel
 from harness.loader import RuleSet, RuleSource, validation_findings
 from harness.model import Baseline, TestCase, Traffic
+from harness.networks import Networks
 from harness.project import Project
 
 
@@ -49,9 +50,11 @@ class CaseRef:
             return pcaps_dir / self.case.traffic.pcap
         return pcaps_dir / self.source.rule.id / f"{self.case.slug}.pcap"
 
-    def error_location(self, root: Path) -> tuple[str, int]:
+    def error_location(self, root: Path, *key) -> tuple[str, int]:
+        """file and line of the case's traffic (or of `key` below it, when the file has that key)."""
         index = self.source.rule.tests.index(self.case)
-        return rel(self.source.path, root), self.source.line("tests", index, "traffic")
+        line = self.source.lines.get(("tests", index, "traffic", *key)) if key else None
+        return rel(self.source.path, root), line or self.source.line("tests", index, "traffic")
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class BaselineRef:
             return pcaps_dir / self.baseline.traffic.pcap
         return pcaps_dir / "baseline" / f"{self.baseline.name}.pcap"
 
-    def error_location(self, root: Path) -> tuple[str, int]:
+    def error_location(self, root: Path, *key) -> tuple[str, int]:
         return rel(self.path, root), 1
 
 
@@ -108,28 +111,109 @@ def case_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseR
         unknown = wanted - {s.rule.id for s in ruleset.sources}
         if unknown:
             raise KeyError(f"no such rule: {', '.join(sorted(unknown))}")
-    return [CaseRef(s, c) for s in sorted(ruleset.sources, key=lambda s: s.rule.id)
-            if (wanted is None or s.rule.id in wanted) and s.rule.status != "deprecated" for c in s.rule.tests]
+    return [CaseRef(s, c) for s in sorted(ruleset.active(), key=lambda s: s.rule.id)
+            if wanted is None or s.rule.id in wanted for c in s.rule.tests]
 
 
-def render(ref: CaseRef | BaselineRef, root: Path) -> bytes:
-    """The pcap bytes a generator case produces; errors name the rule file and case."""
+def plan_for(root: Path, plan: roles.Plan | Networks | None = None) -> roles.Plan:
+    """The site plan to resolve roles against: the one given, else the project's rules/networks.yaml."""
+    if isinstance(plan, roles.Plan):
+        return plan
+    source = Project(root).networks_file
+    if plan is None:
+        plan, findings = networks_mod.load(source, root)
+        if findings:
+            raise RuleErrors(findings)
+    return roles.Plan(plan, rel(source, root))
+
+
+def bind(generator: str, args: dict) -> dict:
+    """The case's arguments plus every role default of the generator (and of a nested generator's
+    arguments, registry.NESTED), so all hosts of a case are resolved together, explicit ones first.
+    A generator this interpreter does not know (another project's) contributes no defaults."""
+    if generator not in registry.GENERATORS:
+        return dict(args)
+    func = registry.get(generator)
+    full = dict(args)
+    for name, default in registry.defaults(func).items():
+        found: list[roles.Role] = []
+        roles.collect(default, found)
+        if found and name not in full:
+            full[name] = default
+    if generator in registry.NESTED:
+        inner_name, inner_args = registry.NESTED[generator]
+        inner = full.get(inner_name, registry.defaults(func).get(inner_name))
+        if isinstance(inner, str) and inner in registry.GENERATORS and inner != generator:
+            full[inner_args] = bind(inner, dict(full.get(inner_args) or {}))
+    return full
+
+
+def resolve(ref: CaseRef | BaselineRef, plan: roles.Plan, root: Path) -> tuple[dict, dict[roles.Role, str]]:
+    """(generator arguments with concrete hosts, role -> host); a role the plan cannot satisfy is a
+    finding at the case's file:line naming the variable."""
     traffic = ref.traffic
     try:
-        packets = registry.get(traffic.generator)(**traffic.args)
+        return roles.resolve(bind(traffic.generator, traffic.args), plan)
+    except ValueError as exc:
+        key = next((k for k, v in traffic.args.items() if _mentions(v, str(exc))), None)
+        path, line = ref.error_location(root, *(("args", key) if key else ()))
+        raise RuleErrors([Finding(path, line, "traffic", f"role: {exc} (plan {plan.source})")]) from None
+
+
+def _mentions(value, message: str) -> bool:
+    found: list[roles.Role] = []
+    try:
+        roles.collect(value, found)
+    except ValueError:
+        return True
+    return any(f"${r.var}" in message for r in found)
+
+
+def render(ref: CaseRef | BaselineRef, root: Path, plan: roles.Plan | Networks | None = None) -> bytes:
+    """The pcap bytes a generator case produces on the plan; errors name the rule file and case."""
+    plan = plan_for(root, plan)
+    traffic = ref.traffic
+    args, _ = resolve(ref, plan, root)
+    try:
+        packets = registry.get(traffic.generator)(**args)
     except Exception as exc:  # a generator bug or bad args: report it against the rule, not as a crash
         path, line = ref.error_location(root)
         raise RuleErrors([Finding(path, line, "traffic", f"generator {traffic.generator} failed: {exc!r}")]) from exc
     return pcap_bytes(packets)
 
 
+def generate(generator: str, args: dict | None = None, plan: roles.Plan | Networks | None = None,
+             root: Path | None = None) -> list:
+    """Packets of one generator call with its roles resolved on the plan (for Python callers: tests,
+    benchmarks); without a plan, the one of the project at `root` (default: the current one)."""
+    plan = plan if isinstance(plan, roles.Plan) else plan_for(root or Project.find().root, plan)
+    resolved, _ = roles.resolve(bind(generator, dict(args or {})), plan)
+    return registry.get(generator)(**resolved)
+
+
+def role_findings(refs: list[CaseRef | BaselineRef], root: Path, plan: roles.Plan | Networks | None = None) -> list[Finding]:
+    """Every case whose roles the plan cannot resolve (what `validate` reports)."""
+    plan = plan_for(root, plan)
+    findings: list[Finding] = []
+    for ref in generated(refs):
+        try:
+            resolve(ref, plan, root)
+        except RuleErrors as exc:
+            findings += exc.findings
+    return findings
+
+
 def generated(refs: list[CaseRef]) -> list[CaseRef]:
     return [r for r in refs if r.traffic.generator]
 
 
-def write_all(refs: list[CaseRef], pcaps_dir: Path) -> list[Path]:
+def write_all(refs: list[CaseRef], pcaps_dir: Path, plan: roles.Plan | Networks | None = None) -> list[Path]:
     """Render every generator case first, then write: a failing generator leaves no partial output."""
-    rendered = [(r.pcap_path(pcaps_dir), render(r, pcaps_dir.parent)) for r in generated(refs)]
+    plan = plan_for(pcaps_dir.parent, plan)
+    findings = role_findings(refs, pcaps_dir.parent, plan)
+    if findings:
+        raise RuleErrors(findings)
+    rendered = [(r.pcap_path(pcaps_dir), render(r, pcaps_dir.parent, plan)) for r in generated(refs)]
     for path, data in rendered:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != data:
@@ -137,14 +221,15 @@ def write_all(refs: list[CaseRef], pcaps_dir: Path) -> list[Path]:
     return [p for p, _ in rendered]
 
 
-def check_all(refs: list[CaseRef], pcaps_dir: Path) -> list[str]:
+def check_all(refs: list[CaseRef], pcaps_dir: Path, plan: roles.Plan | Networks | None = None) -> list[str]:
     """Regenerate into a temp dir; list every committed pcap that is missing or differs."""
+    plan = plan_for(pcaps_dir.parent, plan)
     problems = []
     with tempfile.TemporaryDirectory(prefix="iotdetect-pcaps-") as tmp:
         for ref in generated(refs):
             fresh = ref.pcap_path(Path(tmp))
             fresh.parent.mkdir(parents=True, exist_ok=True)
-            fresh.write_bytes(render(ref, pcaps_dir.parent))
+            fresh.write_bytes(render(ref, pcaps_dir.parent, plan))
             committed = ref.pcap_path(pcaps_dir)
             if not committed.exists():
                 problems.append(f"{ref.key}: {rel(committed, pcaps_dir.parent)} is missing (run `iotdetect pcaps`)")

@@ -1,9 +1,9 @@
 """A test case may replay a real capture (pcaps/<path>) instead of a generator."""
 from __future__ import annotations
 
-from generators import registry
 from generators.pcapio import write_pcap
 from harness.cli import main
+from harness.pcaps import generate
 from tests.tmp_project import GOOD_RULE, good_rule_text, write_lock, write_rule
 
 CAPTURE_CASES = """\
@@ -20,7 +20,7 @@ def _with_capture_case(root):
 
 def test_a_captured_pcap_is_replayed_like_a_generated_one(tmp_project, capsys):
     _with_capture_case(tmp_project)
-    write_pcap(registry.get("mqtt.connect")(username="admin"), tmp_project / "pcaps" / "captures" / "admin-login.pcap")
+    write_pcap(generate("mqtt.connect", {"username": "admin"}, root=tmp_project), tmp_project / "pcaps" / "captures" / "admin-login.pcap")
     assert main(["--root", str(tmp_project), "pcaps"]) == 0
     assert main(["--root", str(tmp_project), "test"]) == 0
     assert "3 passed, 0 failed" in capsys.readouterr().err
@@ -30,7 +30,7 @@ def test_a_captured_pcap_is_replayed_like_a_generated_one(tmp_project, capsys):
 
 def test_a_capture_that_does_not_fire_fails_its_case(tmp_project, capsys):
     _with_capture_case(tmp_project)
-    write_pcap(registry.get("mqtt.connect")(), tmp_project / "pcaps" / "captures" / "admin-login.pcap")
+    write_pcap(generate("mqtt.connect", root=tmp_project), tmp_project / "pcaps" / "captures" / "admin-login.pcap")
     assert main(["--root", str(tmp_project), "pcaps"]) == 0
     assert main(["--root", str(tmp_project), "test"]) == 1
     assert "expected 1 alerts, got 0" in capsys.readouterr().err

@@ -1,8 +1,16 @@
-"""SIEM backends by name. Each has `name` and `compile(rule, networks, settings) -> SiemQueries`."""
+"""Every target by name: name -> backend class (the `Backend` interface in base.py)."""
 from __future__ import annotations
 
+from harness.backends.base import Backend, SiemBackend
 from harness.backends.kql import KqlBackend
 from harness.backends.spl import SplBackend
 from harness.backends.sql import SqlBackend
+from harness.backends.suricata import SuricataBackend
 
-SIEM_BACKENDS = {"spl": SplBackend, "kql": KqlBackend, "sql": SqlBackend}
+SIEM_BACKENDS: dict[str, type[SiemBackend]] = {"spl": SplBackend, "kql": KqlBackend, "sql": SqlBackend}
+BACKENDS: dict[str, type[Backend]] = {"suricata": SuricataBackend, **SIEM_BACKENDS}
+
+
+def published_siem() -> tuple[str, ...]:
+    """The SIEM languages shipped to users (build, golden files, dist), in registry order."""
+    return tuple(name for name, backend in SIEM_BACKENDS.items() if backend.published)

@@ -49,7 +49,7 @@ TARGETS = {"splunk": _splunk, "sentinel": _sentinel}
 
 
 def deploy(target: str, ruleset: RuleSet, environ, options: DeployOptions, echo=print) -> list[plan.Step]:
-    rules = [r for r in ruleset.rules if r.status != "deprecated"]
+    rules = [s.rule for s in ruleset.active()]
     steps, apply = TARGETS[target](rules, compile_siem(ruleset, rules), environ, options)
     for step in steps:
         echo(str(step))

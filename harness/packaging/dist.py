@@ -130,7 +130,7 @@ def _json(data) -> str:
 def dist(ruleset: RuleSet, options: DistOptions) -> Path:
     release = version()
     check_version_source(ruleset.project.root, release)
-    rules = [r for r in ruleset.rules if r.status != "deprecated"]
+    rules = [s.rule for s in ruleset.active()]
     mtime = options.mtime if options.mtime is not None else default_mtime(list(ruleset.rules))
     rel = Release(ruleset, rules, release, mtime, compile_siem(ruleset, rules), options.baseline, options.behaviour)
     final = options.out / f"iotdetect-{release}"

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.backends.settings import SiemQueries, SiemSettings, TableSchema
+from harness.backends.spl import SplBackend
 from harness.loader import RuleSet
 from harness.model import Rule
-from harness.siem.settings import SiemQueries, SiemSettings, TableSchema
+from harness.siem.targets import compile_all
 
 
 @dataclass(frozen=True)
@@ -18,8 +20,6 @@ class SiemOutputs:
 
 def compile_siem(ruleset: RuleSet, rules: list[Rule], settings: SiemSettings | None = None) -> SiemOutputs:
     """The searches of `rules` (the release's active rules) from the same compile `build` uses."""
-    from harness.backends.spl import SplBackend
-    from harness.siem.targets import compile_all
     settings = settings or SiemSettings()
     compiled = compile_all(ruleset, settings)
     wanted = {r.id for r in rules}

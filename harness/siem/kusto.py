@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.siem.settings import TableSchema
+from harness.backends.settings import TableSchema
 
 PACKAGE = "@kusto/language-service-next"
 SCRIPT = Path(__file__).resolve().parent.parent / "kusto" / "check.mjs"

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.backends.registry import SIEM_BACKENDS
+from harness.backends.registry import SIEM_BACKENDS, published_siem
+from harness.backends.settings import SiemQueries, SiemSettings
 from harness.backends.spl import SplBackend
 from harness.errors import Finding, rel
 from harness.loader import RuleSet
 from harness.siem import kusto, spl_lint
-from harness.siem.settings import SiemQueries, SiemSettings
 
 
-def compile_all(ruleset: RuleSet, settings: SiemSettings, backends=("spl", "kql")) -> dict[str, dict[str, SiemQueries]]:
-    """backend name -> rule id -> queries."""
+def compile_all(ruleset: RuleSet, settings: SiemSettings,
+                backends: tuple[str, ...] | None = None) -> dict[str, dict[str, SiemQueries]]:
+    """backend name -> rule id -> queries, for the active rules (deprecated ones get no search).
+    Default: the published SIEM languages."""
     return {name: {s.rule.id: SIEM_BACKENDS[name]().compile(s.rule, ruleset.networks, settings)
-                   for s in ruleset.sources} for name in backends}
+                   for s in ruleset.active()} for name in backends or published_siem()}
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ def check(ruleset: RuleSet, settings: SiemSettings) -> SiemCheck:
     macros = SplBackend().macros(ruleset.networks, settings)
     findings: list[Finding] = []
     spl_count = 0
-    for source in ruleset.sources:
+    for source in ruleset.active():
         where = (rel(source.path, ruleset.project.root), source.line("detection"))
         for kind, search in _searches(compiled["spl"][source.rule.id]):
             spl_count += 1
@@ -46,7 +48,7 @@ def check(ruleset: RuleSet, settings: SiemSettings) -> SiemCheck:
             probe = f"`{settings.splunk_eve_macro}` | where {definition.replace('$ip$', 'src_ip')}"
             findings += [Finding(rel(ruleset.project.networks_file, ruleset.project.root), 0, name, f"SPL lint: {p}")
                          for p in spl_lint.lint(probe, macros, settings.splunk_eve_macro)]
-    kql = [(source, kind, search) for source in ruleset.sources
+    kql = [(source, kind, search) for source in ruleset.active()
            for kind, search in _searches(compiled["kql"][source.rule.id])]
     try:
         results = kusto.check_kql([q for _, _, q in kql], settings.schema, ruleset.project.root)
