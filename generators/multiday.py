@@ -43,6 +43,8 @@ CAMERA_CLOUD = "203.0.113.60"
 BROKER_CLOUD = "203.0.113.70"
 C2_PEER = "198.51.100.77"
 NEW_POLLER = "192.168.210.66"
+# The demo site is its own fixed plan (not rules/networks.yaml): its devices live here.
+DEVICE_NETWORKS = ("192.168.200.0/24", "192.168.210.0/24")
 
 # Anomaly name -> (device it is planted on, what it is). The proof expects each one found.
 ANOMALIES: dict[str, tuple[str, str]] = {

@@ -13,7 +13,7 @@ from harness.baseline.flows import hourly, read_flows
 from harness.baseline.profile import Profile, load_profiles
 from harness.errors import RuleErrors
 from harness.siem import kusto, spl_lint
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 from tests.conftest import REPO
 from tests.test_baseline_profile import CAM, ENG, NVR, PLC, eve, flow, networks, sample  # noqa: F401
 
@@ -122,7 +122,7 @@ def test_sql_agrees_with_the_learner_on_a_whole_suricata_day(repo_ruleset, tmp_p
     events = replay(repo_ruleset, {"d": traffic.normal_file(repo_ruleset.project.pcaps_dir, 0)}, tmp_path)
     assert sum(1 for e in events["d"] if e["event_type"] == "flow") > 300
     path = tmp_path / "out" / "d" / "eve.json"
-    profiles = L.learn([path], repo_ruleset.networks)
+    profiles = L.learn([path], repo_ruleset.networks, L.LearnOptions(device_networks=traffic.multiday.DEVICE_NETWORKS))
     low = [p.model_copy(update={"thresholds": p.thresholds.model_copy(update={"bytes_out": -1, "flows": -1,
                                                                                   "peers": -1})}) for p in profiles]
     rows = siem.evaluate(siem.render(low)["fanout"]["sql"], path)

@@ -18,7 +18,7 @@ from harness.backends.sql import SqlBackend, literal
 from harness.baseline.profile import Profile
 from harness.errors import Finding, rel
 from harness.siem import kusto, spl_lint
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 from harness.templating import environment
 
 SEARCHES = ("volume", "fanout")

@@ -20,7 +20,7 @@ from harness.engine import SuricataMissing, Workspace, check_rules
 from harness.errors import Finding, RuleErrors, rel
 from harness.loader import RuleSet
 from harness.siem import kusto
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 
 RULES_FILE = "iotdetect-baseline.rules"
 
