@@ -60,3 +60,22 @@ def test_an_anomalous_day_is_its_base_day_moved_plus_the_anomaly(tmp_path):
     assert times == sorted(times)
     assert times[0] // 1_000_000 >= traffic.multiday.START + day.index * traffic.multiday.DAY
     assert times[-1] // 1_000_000 < traffic.multiday.START + (day.index + 1) * traffic.multiday.DAY
+
+
+def test_learn_uses_the_projects_inventory_unless_told_not_to(tmp_project, tmp_path, capsys):
+    (tmp_project / "inventory").mkdir()
+    (tmp_project / "inventory" / "devices.yaml").write_text(
+        "devices:\n  - {name: Cam Lobby, ips: [192.168.200.20], class: Camera, mac: '02:00:00:00:00:20'}\n")
+    path = sample(tmp_path)
+    assert main(["--root", str(tmp_project), "baseline", "learn", str(path), "--out", str(tmp_path / "p")]) == EXIT_OK
+    text = (tmp_path / "p" / "cam-lobby.yaml").read_text()
+    assert "name: cam-lobby\nclass: camera\n" in text
+    assert main(["--root", str(tmp_project), "baseline", "learn", str(path), "--out", str(tmp_path / "q"),
+                 "--no-inventory"]) == EXIT_OK
+    assert (tmp_path / "q" / "dev-192-168-200-20.yaml").is_file()
+
+
+def test_learn_names_a_missing_eve_file(tmp_project, tmp_path, capsys):
+    code = main(["--root", str(tmp_project), "baseline", "learn", str(tmp_path / "nope.json")])
+    assert code == EXIT_INVALID and "no such eve.json" in capsys.readouterr().err
+    assert not (tmp_project / "profiles").exists()

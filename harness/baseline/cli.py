@@ -22,7 +22,14 @@ def cmd_learn(args) -> int:
     ruleset = _ruleset(args)
     root = ruleset.project.root
     out = Path(args.out)
-    inventory = L.read_inventory(Path(args.inventory), root) if args.inventory else None
+    missing = [p for p in args.eve if not Path(p).is_file()]
+    if missing:
+        raise ValueError(f"no such eve.json: {', '.join(missing)}")
+    # The inventory (inventory/devices.yaml of `iotdetect inventory`) names devices and gives their
+    # class; it is optional: without it every device is its own class.
+    found = root / "inventory" / "devices.yaml"
+    source = Path(args.inventory) if args.inventory else (found if found.is_file() and not args.no_inventory else None)
+    inventory = L.read_inventory(source, root) if source else None
     options = L.LearnOptions(device_networks=tuple(args.devices.split(",")), margin_volume=args.margin_volume,
                              margin_flows=args.margin_flows, peer_slack=args.peer_slack)
     for item in options.device_networks:
@@ -83,7 +90,9 @@ def register(verbs) -> None:
     learn = sub.add_parser("learn", help="learn one profile per device from EVE flow events")
     learn.add_argument("eve", nargs="+", help="eve.json files")
     learn.add_argument("--out", default=DEFAULT_FOLDER, help="profiles folder (default: profiles/)")
-    learn.add_argument("--inventory", help="inventory devices.yaml: names and classes (class allowlists)")
+    learn.add_argument("--inventory", help="inventory devices.yaml: names and classes (class allowlists);"
+                       " default inventory/devices.yaml when it exists")
+    learn.add_argument("--no-inventory", action="store_true", help="ignore inventory/devices.yaml")
     learn.add_argument("--devices", default="$IOT_NET,$OT_NET", help="networks whose hosts are profiled")
     learn.add_argument("--margin-volume", type=float, default=2.0, help="bytes threshold = worst hour x this")
     learn.add_argument("--margin-flows", type=float, default=1.5, help="flows threshold = worst hour x this")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -53,7 +54,13 @@ def read_inventory(path: Path, root: Path) -> dict[str, tuple[str, str | None]]:
         devices = [_InventoryDevice.parse(d) for d in data.get("devices", [])]
     except (yaml.YAMLError, ValidationError, AttributeError, TypeError) as exc:
         raise RuleErrors([Finding(rel(path, root), 0, "devices", f"not an inventory devices file: {exc}")]) from None
-    return {str(ipaddress.ip_address(ip)): (d.name, d.device_class) for d in devices for ip in d.ips}
+    return {str(ipaddress.ip_address(ip)): (_slug(d.name), _slug(d.device_class) if d.device_class else None)
+            for d in devices for ip in d.ips}
+
+
+def _slug(text: str) -> str:
+    """A profile file name / Suricata dataset name part: lower-case letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63] or "device"
 
 
 def _stat(values: list[int]) -> Stat:

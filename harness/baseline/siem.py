@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.backends import kql_text, spl_text
+from harness.backends import spl as spl_backend, sql as sql_backend
 from harness.backends.sql import SqlBackend, literal
 from harness.baseline.profile import Profile
 from harness.errors import Finding, rel
@@ -23,8 +24,8 @@ from harness.templating import environment
 
 SEARCHES = ("volume", "fanout")
 LANGUAGES = {"kql": "kql", "spl": "spl", "sql": "sql"}
-SQL_HOUR = ("CAST(floor(epoch(strptime(json_extract_string(flow, '$.start'), '%Y-%m-%dT%H:%M:%S.%f%z')) / 3600)"
-            " AS BIGINT) * 3600")
+SQL_HOUR = (f"CAST(floor(epoch(strptime(json_extract_string(flow, '$.start'), {literal(sql_backend.EVE_TIME_FORMAT)}))"
+            " / 3600) AS BIGINT) * 3600")
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ def render(profiles: list[Profile], settings: SiemSettings | None = None,
                 thresholds=_rows(profiles, kql_text.string), table=settings.sentinel_table,
                 lookback=options.lookback, report=options.report).strip(),
             "spl": env.get_template(f"baseline_{search}.spl.j2").render(
-                thresholds=_rows(profiles, spl_text.string), eve_macro=settings.splunk_eve_macro).strip(),
+                thresholds=_rows(profiles, spl_text.string), eve_macro=settings.splunk_eve_macro,
+                time_format=spl_backend.EVE_TIME_FORMAT).strip(),
             "sql": env.get_template(f"baseline_{search}.sql.j2").render(
                 thresholds=_rows(profiles, literal), hour=SQL_HOUR).strip(),
         }
