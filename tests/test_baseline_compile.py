@@ -142,6 +142,12 @@ def test_build_writes_the_baseline_folder(repo_ruleset, tmp_path):
     assert "suricata/iotdetect-baseline.rules" in names
     assert {"siem/volume.kql", "siem/volume.spl", "siem/volume.sql", "siem/fanout.kql", "siem/fanout.spl",
             "siem/fanout.sql"} <= set(names)
+    assert {"siem/sentinel-baseline-volume.yaml", "siem/sentinel-baseline-fanout.yaml", "siem/savedsearches.conf"} <= set(names)
+    conf_text = (out / "baseline" / "siem" / "savedsearches.conf").read_text()
+    assert "[iotdetect - baseline-fanout]" in conf_text and "cron_schedule = 5 * * * *" in conf_text
+    import yaml
+    rule = yaml.safe_load((out / "baseline" / "siem" / "sentinel-baseline-volume.yaml").read_text())
+    assert rule["queryPeriod"] == "7d" and "make-series" in rule["query"] and rule["kind"] == "Scheduled"
     assert sum(n.startswith("profiles/") for n in names) == len(list((REPO / "profiles").glob("*.yaml")))
     assert (out / "baseline" / "suricata" / "iotdetect-baseline.rules").read_text().startswith("# iotdetect 9.9.9")
 
@@ -154,3 +160,12 @@ def test_no_profiles_folder_writes_nothing(tmp_project, tmp_path):
     assert not (tmp_path / "baseline").exists()
     assert stage.validate(ruleset) == (0, [])
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_query_over_sentinels_size_limit_is_refused(profiles):
+    from harness.baseline import siem_pack
+    many = [profiles[0].model_copy(update={"device": f"10.{i // 250}.{i % 250}.1", "sid": 9190000 + 10 * i})
+            for i in range(400)]
+    assert siem_pack.sentinel_rule("volume", siem.render(profiles)["volume"]["kql"])["queryPeriod"] == "7d"
+    with pytest.raises(ValueError, match="baseline-volume: query is .* characters"):
+        siem_pack.sentinel_rule("volume", siem.render(many)["volume"]["kql"])

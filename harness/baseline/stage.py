@@ -2,6 +2,7 @@
 
     baseline/suricata/iotdetect-baseline.rules   baseline/suricata/iotdetect-baseline-*.lst (datasets)
     baseline/siem/{volume,fanout}.{kql,spl,sql}  baseline/profiles/*.yaml (what they were compiled from)
+    baseline/siem/sentinel-baseline-*.yaml (scheduled analytics rules)  baseline/siem/savedsearches.conf
 
 Nothing is written when there is no profiles/ folder: baselines are site-specific and optional.
 The dataset files must sit next to the rules file (Suricata resolves `load` against its folder).
@@ -12,13 +13,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from harness.baseline import siem, suricata
+from harness.baseline import siem, siem_pack, suricata
 from harness.baseline.cli import DEFAULT_FOLDER
 from harness.baseline.profile import Profile, load_profiles, profile_files
 from harness.compile import CompiledRules, write_harness_config
 from harness.engine import SuricataMissing, Workspace, check_rules
 from harness.errors import Finding, RuleErrors, rel
 from harness.loader import RuleSet
+from harness.packaging import sentinel
 from harness.siem import kusto
 from harness.backends.settings import SiemSettings
 
@@ -57,9 +59,13 @@ def write(loaded: list[Profile], target: Path, release: str, settings: SiemSetti
     for name, text in suricata.dataset_files(loaded).items():
         (ids / name).write_text(text, encoding="utf-8")
     (target / "siem").mkdir()
-    for search, texts in siem.render(loaded, settings).items():
+    searches = siem.render(loaded, settings)
+    for search, texts in searches.items():
         for language, text in texts.items():
             (target / "siem" / f"{search}.{language}").write_text(text + "\n", encoding="utf-8")
+        (target / "siem" / f"sentinel-baseline-{search}.yaml").write_text(
+            sentinel.render_yaml(siem_pack.sentinel_rule(search, texts["kql"])), encoding="utf-8")
+    (target / "siem" / "savedsearches.conf").write_text(siem_pack.savedsearches(searches), encoding="utf-8")
     if sources:
         (target / "profiles").mkdir()
         for path in sources:
