@@ -79,3 +79,9 @@ def test_learn_names_a_missing_eve_file(tmp_project, tmp_path, capsys):
     code = main(["--root", str(tmp_project), "baseline", "learn", str(tmp_path / "nope.json")])
     assert code == EXIT_INVALID and "no such eve.json" in capsys.readouterr().err
     assert not (tmp_project / "profiles").exists()
+
+
+def test_a_committed_normal_day_is_what_the_generator_makes():
+    # one day (~1,650 packets, a few seconds of scapy): the others differ only in their seed;
+    # `iotdetect baseline pcaps --check` compares all of them
+    assert traffic.check(REPO / "pcaps", [f"day-{traffic.HOLDOUT_DAYS[0]:02d}.pcap"]) == []
