@@ -78,9 +78,8 @@ def run(ruleset: RuleSet, workdir: Path | None = None) -> ProofResult:
     days = traffic.plan()
     learn_days = [d for d in days if d.kind == "learn"]
     tested = [d for d in days if d.kind != "learn"]
-    learned = replay(ruleset, {day_key(d): traffic.normal_file(pcaps_dir, d.index) for d in learn_days},
-                     workdir / "learn")
-    del learned   # the records are re-read from disk by the learner, like a user's eve.json
+    # the learner reads the eve.json files from disk, as `iotdetect baseline learn` does
+    replay(ruleset, {day_key(d): traffic.normal_file(pcaps_dir, d.index) for d in learn_days}, workdir / "learn")
     profiles = L.learn([workdir / "learn" / "out" / day_key(d) / "eve.json" for d in learn_days], ruleset.networks,
                        L.LearnOptions(device_networks=traffic.multiday.DEVICE_NETWORKS))
     rules = suricata.compile_rules(profiles)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from generators import multiday
 from generators.pcapio import pcap_bytes
@@ -54,7 +55,7 @@ def anomaly_file(folder: Path, name: str) -> Path:
     return folder / FOLDER / f"anomaly-{name}.pcap"
 
 
-def expected_files() -> dict[str, callable]:
+def expected_files() -> dict[str, Callable[[], bytes]]:
     """File name under pcaps/multiday -> function producing its bytes."""
     out = {f"day-{i:02d}.pcap": (lambda i=i: pcap_bytes(multiday.normal(index=i, seed=SEED)))
            for i in LEARN_DAYS + HOLDOUT_DAYS}
