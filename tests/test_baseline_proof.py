@@ -24,6 +24,8 @@ def test_no_alert_on_any_held_out_device_day(result):
         for detector in proof.DETECTORS:
             assert day.alerts[detector] == {}, (day.day.label, detector)
     assert result.summary()["holdout_device_days"] == len(result.profiles) * len(traffic.HOLDOUT_DAYS)
+    # the project's own signature rules, loaded alongside, stay silent on the normal days too
+    assert [day.signatures for day in result.holdout] == [0] * len(result.holdout)
 
 
 def test_every_anomaly_is_found_by_a_siem_search_and_by_suricata(result):
@@ -80,6 +82,7 @@ def test_coverage_report_carries_the_figures_and_the_plot(result, repo_ruleset):
     pages = report.render(environment(), ctx)
     assert f"{summary['holdout_device_days']} held-out device-days raised 0 Suricata alerts" in pages["coverage.md"]
     assert "| scan | anomaly | 80 | 1 | 1 | 192.168.200.22 |" in pages["coverage.md"]
+    assert "| day 5 | holdout | 0 | 0 | 0 |  | 0 |" in pages["coverage.md"]
     assert "![alerts per day, held-out vs anomalous](baseline-alerts.svg)" in pages["coverage.md"]
     assert "<svg " in pages["coverage.html"]
     without = report.render(environment(), report.context(repo_ruleset, load_catalog(), "9.9.9", {}))

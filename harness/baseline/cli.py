@@ -80,7 +80,8 @@ def cmd_proof(args) -> int:
           + ", ".join(f"{d} {n}" for d, n in summary["detected"].items()))
     for day in summary["days"]:
         if day["kind"] != "learn":
-            print(f"  {day['label']:<14} {day['kind']:<8} " + "  ".join(f"{d}={day[d]}" for d in proof.DETECTORS))
+            print(f"  {day['label']:<14} {day['kind']:<8} " + "  ".join(f"{d}={day[d]}" for d in proof.DETECTORS)
+                  + f"  (signature rules: {day['signatures']})")
     return 0 if proof.passed(result) else 1
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from harness.baseline import learn as L, siem, suricata, traffic
 from harness.baseline.profile import Profile
 from harness.baseline.replay import replay
+from harness.compile import compile_rules
 from harness.loader import RuleSet
 
 DETECTORS = ("suricata", "volume", "fanout")
@@ -26,6 +27,7 @@ DETECTORS = ("suricata", "volume", "fanout")
 class DayResult:
     day: traffic.Day
     alerts: dict[str, dict[str, int]]          # detector -> device -> alerts (SIEM: flagged hours)
+    signatures: int = 0                        # alerts of the project's own rules, loaded alongside
 
     def total(self, detector: str) -> int:
         return sum(self.alerts[detector].values())
@@ -60,7 +62,8 @@ class ProofResult:
             "holdout_alerts": {d: sum(r.total(d) for r in self.holdout) for d in DETECTORS},
             "detected": {d: sum(r.detected(d) for r in self.anomalous) for d in DETECTORS},
             "anomalies": len(self.anomalous),
-            "days": [{"label": r.day.label, "kind": r.day.kind, "device": r.day.device,
+            "holdout_signature_alerts": sum(r.signatures for r in self.holdout),
+            "days": [{"label": r.day.label, "kind": r.day.kind, "device": r.day.device, "signatures": r.signatures,
                       **{d: r.total(d) for d in DETECTORS},
                       "detected": {d: r.detected(d) for d in DETECTORS}} for r in self.days],
         }
@@ -82,7 +85,9 @@ def run(ruleset: RuleSet, workdir: Path | None = None) -> ProofResult:
     replay(ruleset, {day_key(d): traffic.normal_file(pcaps_dir, d.index) for d in learn_days}, workdir / "learn")
     profiles = L.learn([workdir / "learn" / "out" / day_key(d) / "eve.json" for d in learn_days], ruleset.networks,
                        L.LearnOptions(device_networks=traffic.multiday.DEVICE_NETWORKS))
-    rules = suricata.compile_rules(profiles)
+    # The project's signature rules ride along: they must stay silent on normal days too, and the
+    # anomaly rows show what they alone would have caught.
+    rules = suricata.compile_rules(profiles) + compile_rules(ruleset).text
     pcaps = {day_key(d): traffic.compose(pcaps_dir, d, workdir / "composed" / f"{day_key(d)}.pcap") for d in tested}
     eve = replay(ruleset, pcaps, workdir / "test", rules, suricata.dataset_files(profiles))
     sids = suricata.sid_devices(profiles)
@@ -94,7 +99,9 @@ def run(ruleset: RuleSet, workdir: Path | None = None) -> ProofResult:
                                            if e.get("event_type") == "alert" and e["alert"]["signature_id"] in sids))}
         for search in siem.SEARCHES:
             counts[search] = dict(Counter(row["device"] for row in siem.evaluate(searches[search]["sql"], path)))
-        results.append(DayResult(d, counts))
+        signatures = sum(1 for e in eve[day_key(d)] if e.get("event_type") == "alert"
+                         and e["alert"]["signature_id"] not in sids)
+        results.append(DayResult(d, counts, signatures))
     return ProofResult(profiles, results, rules)
 
 
