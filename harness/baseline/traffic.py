@@ -19,7 +19,7 @@ from generators.pcapio import pcap_bytes
 
 FOLDER = "multiday"           # under pcaps/
 LEARN_DAYS = (0, 1, 2, 3, 4)
-HOLDOUT_DAYS = (5, 6)
+HOLDOUT_DAYS = (5, 6, 7, 8, 9, 10, 11)
 SEED = 16
 
 
