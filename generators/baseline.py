@@ -17,7 +17,7 @@ def day(*, start: float = A.START, rounds: int = 3, interval: float = 600.0,
         eng: str = A.ENG_WORKSTATION, plc: str = A.PLC, resolver: str = A.DNS_RESOLVER,
         ntp_server: str = A.NTP_SERVER, update_server: str = A.UPDATE_SERVER) -> list[Packet]:
     """``rounds`` rounds, ``interval`` s apart, each: per device NTP to the time server, DNS for
-    benign names to the resolver, MQTT over TLS (8883) to the broker, an HTTPS update check
+    benign names to the resolver (AAAA from IPv6 devices), MQTT over TLS (8883) to the broker, an HTTPS update check
     (SNI updates.vendor.example); per round one SSH session from management to the first
     device and Modbus function-3 reads from the engineering host to the PLC; per round the
     engineering host's routine control work (one Modbus register write, a DNP3 class poll, a
@@ -33,6 +33,7 @@ def day(*, start: float = A.START, rounds: int = 3, interval: float = 600.0,
             groups.append(ntp.query(src=dev, dst=ntp_server, start=t))
             for n_i, name in enumerate(BENIGN_NAMES):
                 groups.append(dns.query(src=dev, dst=resolver, qname=name, start=t + 1 + n_i * 0.1,
+                                        qtype="AAAA" if ":" in dev else "A",
                                         sport=port + d_i * 10 + n_i,
                                         dns_id=(r * 64 + d_i * 8 + n_i) & 0xFFFF))
             groups.append(tls.client_hello(src=dev, dst=broker, dport=8883,

@@ -8,6 +8,7 @@ from pathlib import Path
 from harness.errors import RuleErrors
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ENVIRONMENT = 0, 1, 2, 3
+NETWORKS_HELP = "another site plan instead of rules/networks.yaml (its traffic is cached under .cache/plans/)"
 
 
 def _console():
@@ -17,7 +18,13 @@ def _console():
 
 def _project(args):
     from harness.project import Project
-    return Project(Path(args.root).resolve()) if args.root else Project.find()
+    project = Project(Path(args.root).resolve()) if args.root else Project.find()
+    plan = getattr(args, "networks", None)
+    if plan:
+        if not Path(plan).is_file():
+            raise ValueError(f"--networks {plan}: no such file")
+        project = Project(project.root, Path(plan).resolve())
+    return project
 
 
 def _load(args, check_lock: bool = True):
@@ -31,7 +38,7 @@ def cmd_validate(args) -> int:
     only = [Path(p).resolve() for p in args.files] if args.files else None
     ruleset = load_project(project, only=only)
     from harness import pcaps   # every role of every case must resolve on the site plan
-    roles = [f for f in pcaps.role_findings(pcaps.all_refs(ruleset), project.root, ruleset.networks)
+    roles = [f for f in pcaps.role_findings(pcaps.all_refs(ruleset), project, ruleset.networks)
              if only is None or (project.root / f.path).resolve() in only]
     if roles:
         raise RuleErrors(roles)
@@ -44,7 +51,8 @@ def cmd_validate(args) -> int:
         findings = [f for f in result.findings if only is None or (project.root / f.path).resolve() in only]
         if findings:
             raise RuleErrors(findings)
-        print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser")
+        print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser, "
+              f"{result.eql_queries} EQL queries the EQL parser")
     from harness.baseline.stage import validate as validate_profiles
     profiles, notes = validate_profiles(ruleset, siem_checks=not args.no_siem)
     for note in notes:
@@ -52,6 +60,10 @@ def cmd_validate(args) -> int:
     if profiles:
         print(f"{profiles} device profiles valid" + ("" if args.no_siem else "; their searches linted and parsed"))
     print(f"{len(ruleset.sources)} rules valid")
+    from harness.inventory.cli import validate_summary
+    summary = validate_summary(project, ruleset.networks, check_siem=not args.no_siem)
+    if summary:
+        print(summary)
     return EXIT_OK
 
 
@@ -80,15 +92,24 @@ def cmd_build(args) -> int:
 def cmd_pcaps(args) -> int:
     from harness import pcaps
     ruleset = _load(args, check_lock=False)
+    project = ruleset.project
     refs = pcaps.all_refs(ruleset, args.rules or None)
+    if not args.rules:
+        from harness.inventory.cli import extra_pcap_refs
+        refs += extra_pcap_refs(ruleset.project, ruleset.networks)
     if args.check:
-        problems = pcaps.check_all(refs, ruleset.project.pcaps_dir)
+        problems = pcaps.check_all(refs, project, ruleset.networks)
         for problem in problems:
             print(problem, file=sys.stderr)
         print(f"{len(pcaps.generated(refs))} pcaps checked, {len(problems)} differ")
         return EXIT_FAILED if problems else EXIT_OK
-    written = pcaps.write_all(refs, ruleset.project.pcaps_dir)
-    print(f"{len(written)} pcaps up to date in {ruleset.project.pcaps_dir}")
+    if project.foreign_plan:
+        written = pcaps.ensure(refs, project, ruleset.networks)
+        print(f"{len(pcaps.generated(refs))} pcaps for {project.networks_file} up to date in {project.generated_dir}"
+              f" ({written} generated)")
+        return EXIT_OK
+    written = pcaps.write_all(refs, project, ruleset.networks)
+    print(f"{len(written)} pcaps up to date in {project.pcaps_dir}")
     return EXIT_OK
 
 
@@ -109,6 +130,9 @@ def cmd_test(args) -> int:
     if args.junit:
         junit.write(verdicts, Path(args.junit))
     console.print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed ({args.engine} engine)")
+    if not args.rules:   # the inventory cases need the inventory's rules and datasets loaded too
+        from harness.inventory.cli import run_and_report
+        failed += run_and_report(ruleset, make_engine(args.engine), console)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -201,6 +225,7 @@ def parser() -> argparse.ArgumentParser:
     validate = verbs.add_parser("validate", help="load and check every rule")
     validate.add_argument("files", nargs="*", help="report only findings in these files")
     validate.add_argument("--no-siem", action="store_true", help="skip the SPL lint and the Kusto parser check")
+    validate.add_argument("--networks", metavar="FILE", help=NETWORKS_HELP)
     validate.set_defaults(func=cmd_validate)
     show = verbs.add_parser("show", help="print every target of one rule side by side")
     show.add_argument("rule", help="rule id")
@@ -211,16 +236,19 @@ def parser() -> argparse.ArgumentParser:
     verbs.add_parser("lock", help="record rule hashes in rules.lock").set_defaults(func=cmd_lock)
     build = verbs.add_parser("build", help="compile rules into an output folder")
     build.add_argument("--out", default="build", help="output folder (replaced as a whole)")
+    build.add_argument("--networks", metavar="FILE", help=NETWORKS_HELP)
     build.set_defaults(func=cmd_build)
     pcaps = verbs.add_parser("pcaps", help="write generator pcaps, or --check them")
     pcaps.add_argument("rules", nargs="*")
     pcaps.add_argument("--check", action="store_true", help="fail when a committed pcap differs")
+    pcaps.add_argument("--networks", metavar="FILE", help=NETWORKS_HELP)
     pcaps.set_defaults(func=cmd_pcaps)
     test = verbs.add_parser("test", help="replay every case through Suricata")
     test.add_argument("rules", nargs="*")
     test.add_argument("--engine", default="batch", choices=["batch", "process", "container"])
     test.add_argument("--junit", help="write JUnit XML here")
     test.add_argument("--keep", help="keep eve.json files in this folder")
+    test.add_argument("--networks", metavar="FILE", help=NETWORKS_HELP)
     test.set_defaults(func=cmd_test)
     new = verbs.add_parser("new", help="scaffold CATEGORY/ID")
     new.add_argument("name")
@@ -234,15 +262,17 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("folder")
     verify.add_argument("--pubkey", help="PEM public key the signature must verify with")
     verify.set_defaults(func=cmd_verify)
-    deploy = verbs.add_parser("deploy", help="create/update the rules in Splunk or Sentinel")
-    deploy.add_argument("target", choices=["splunk", "sentinel"])
+    deploy = verbs.add_parser("deploy", help="create/update the rules in Splunk, Sentinel or Elastic (Kibana)")
+    deploy.add_argument("target", choices=["splunk", "sentinel", "elastic"])
     deploy.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     deploy.add_argument("--existing", help="JSON of what exists on the target instead of asking it (implies no changes)")
-    deploy.add_argument("--insecure", action="store_true", help="Splunk: skip TLS certificate verification")
+    deploy.add_argument("--insecure", action="store_true", help="Splunk, Kibana: skip TLS certificate verification")
     deploy.add_argument("--subscription", help="Sentinel: subscription id (default $AZURE_SUBSCRIPTION_ID)")
     deploy.add_argument("--resource-group", help="Sentinel: resource group (default $AZURE_RESOURCE_GROUP)")
     deploy.add_argument("--workspace", help="Sentinel: workspace name (default $SENTINEL_WORKSPACE)")
     deploy.set_defaults(func=cmd_deploy)
+    from harness.inventory.cli import add_parser as add_inventory
+    add_inventory(verbs)
     from harness.baseline.cli import register as register_baseline
     register_baseline(verbs)
     return top

@@ -5,16 +5,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from generators import registry
-from generators.pcapio import pcap_bytes
 from pydantic import ValidationError
 
-from harness import networks as networks_mod, roles, yamlsource
+from harness import yamlsource
 from harness.errors import Finding, RuleErrors, rel
 from harness.loader import RuleSet, RuleSource, validation_findings
 from harness.model import Baseline, TestCase, Traffic
 from harness.networks import Networks
 from harness.project import Project
+from harness.roles import Plan
+from harness.traffic import (bind, code_version, generate, plan_for, render, render_all, resolve,  # noqa: F401
+                             role_findings, traffic_key)
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,10 @@ class CaseRef:
             expected[ruleset.by_id(other_id).rule.sid] = count
         return {sid: n for sid, n in expected.items() if n}
 
-    def pcap_path(self, pcaps_dir: Path) -> Path:
+    def pcap_path(self, pcaps_dir: Path, captures_dir: Path | None = None) -> Path:
+        """Generator output under pcaps_dir; a capture under captures_dir (default: pcaps_dir)."""
         if self.case.traffic.pcap:
-            return pcaps_dir / self.case.traffic.pcap
+            return (captures_dir or pcaps_dir) / self.case.traffic.pcap
         return pcaps_dir / self.source.rule.id / f"{self.case.slug}.pcap"
 
     def error_location(self, root: Path, *key) -> tuple[str, int]:
@@ -80,9 +82,9 @@ class BaselineRef:
     def expected(self, ruleset: RuleSet) -> dict[int, int]:
         return {}
 
-    def pcap_path(self, pcaps_dir: Path) -> Path:
+    def pcap_path(self, pcaps_dir: Path, captures_dir: Path | None = None) -> Path:
         if self.baseline.traffic.pcap:
-            return pcaps_dir / self.baseline.traffic.pcap
+            return (captures_dir or pcaps_dir) / self.baseline.traffic.pcap
         return pcaps_dir / "baseline" / f"{self.baseline.name}.pcap"
 
     def error_location(self, root: Path, *key) -> tuple[str, int]:
@@ -94,7 +96,7 @@ def baseline_refs(project: Project) -> list[BaselineRef]:
     findings, refs = [], []
     for path in sorted((project.root / "baselines").glob("*.yaml")):
         try:
-            data, lines = yamlsource.load(path)
+            data, lines = yamlsource.load(path, project.root)
             refs.append(BaselineRef(Baseline.model_validate(data), path))
         except yamlsource.YamlSourceError as exc:
             findings.append(Finding(rel(path, project.root), exc.line, "", exc.message))
@@ -115,105 +117,22 @@ def case_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseR
             if wanted is None or s.rule.id in wanted for c in s.rule.tests]
 
 
-def plan_for(root: Path, plan: roles.Plan | Networks | None = None) -> roles.Plan:
-    """The site plan to resolve roles against: the one given, else the project's rules/networks.yaml."""
-    if isinstance(plan, roles.Plan):
-        return plan
-    source = Project(root).networks_file
-    if plan is None:
-        plan, findings = networks_mod.load(source, root)
-        if findings:
-            raise RuleErrors(findings)
-    return roles.Plan(plan, rel(source, root))
-
-
-def bind(generator: str, args: dict) -> dict:
-    """The case's arguments plus every role default of the generator (and of a nested generator's
-    arguments, registry.NESTED), so all hosts of a case are resolved together, explicit ones first.
-    A generator this interpreter does not know (another project's) contributes no defaults."""
-    if generator not in registry.GENERATORS:
-        return dict(args)
-    func = registry.get(generator)
-    full = dict(args)
-    for name, default in registry.defaults(func).items():
-        found: list[roles.Role] = []
-        roles.collect(default, found)
-        if found and name not in full:
-            full[name] = default
-    if generator in registry.NESTED:
-        inner_name, inner_args = registry.NESTED[generator]
-        inner = full.get(inner_name, registry.defaults(func).get(inner_name))
-        if isinstance(inner, str) and inner in registry.GENERATORS and inner != generator:
-            full[inner_args] = bind(inner, dict(full.get(inner_args) or {}))
-    return full
-
-
-def resolve(ref: CaseRef | BaselineRef, plan: roles.Plan, root: Path) -> tuple[dict, dict[roles.Role, str]]:
-    """(generator arguments with concrete hosts, role -> host); a role the plan cannot satisfy is a
-    finding at the case's file:line naming the variable."""
-    traffic = ref.traffic
-    try:
-        return roles.resolve(bind(traffic.generator, traffic.args), plan)
-    except ValueError as exc:
-        key = next((k for k, v in traffic.args.items() if _mentions(v, str(exc))), None)
-        path, line = ref.error_location(root, *(("args", key) if key else ()))
-        raise RuleErrors([Finding(path, line, "traffic", f"role: {exc} (plan {plan.source})")]) from None
-
-
-def _mentions(value, message: str) -> bool:
-    found: list[roles.Role] = []
-    try:
-        roles.collect(value, found)
-    except ValueError:
-        return True
-    return any(f"${r.var}" in message for r in found)
-
-
-def render(ref: CaseRef | BaselineRef, root: Path, plan: roles.Plan | Networks | None = None) -> bytes:
-    """The pcap bytes a generator case produces on the plan; errors name the rule file and case."""
-    plan = plan_for(root, plan)
-    traffic = ref.traffic
-    args, _ = resolve(ref, plan, root)
-    try:
-        packets = registry.get(traffic.generator)(**args)
-    except Exception as exc:  # a generator bug or bad args: report it against the rule, not as a crash
-        path, line = ref.error_location(root)
-        raise RuleErrors([Finding(path, line, "traffic", f"generator {traffic.generator} failed: {exc!r}")]) from exc
-    return pcap_bytes(packets)
-
-
-def generate(generator: str, args: dict | None = None, plan: roles.Plan | Networks | None = None,
-             root: Path | None = None) -> list:
-    """Packets of one generator call with its roles resolved on the plan (for Python callers: tests,
-    benchmarks); without a plan, the one of the project at `root` (default: the current one)."""
-    plan = plan if isinstance(plan, roles.Plan) else plan_for(root or Project.find().root, plan)
-    resolved, _ = roles.resolve(bind(generator, dict(args or {})), plan)
-    return registry.get(generator)(**resolved)
-
-
-def role_findings(refs: list[CaseRef | BaselineRef], root: Path, plan: roles.Plan | Networks | None = None) -> list[Finding]:
-    """Every case whose roles the plan cannot resolve (what `validate` reports)."""
-    plan = plan_for(root, plan)
-    findings: list[Finding] = []
-    for ref in generated(refs):
-        try:
-            resolve(ref, plan, root)
-        except RuleErrors as exc:
-            findings += exc.findings
-    return findings
-
-
 def generated(refs: list[CaseRef]) -> list[CaseRef]:
     return [r for r in refs if r.traffic.generator]
 
 
-def write_all(refs: list[CaseRef], pcaps_dir: Path, plan: roles.Plan | Networks | None = None) -> list[Path]:
-    """Render every generator case first, then write: a failing generator leaves no partial output."""
-    plan = plan_for(pcaps_dir.parent, plan)
-    findings = role_findings(refs, pcaps_dir.parent, plan)
-    if findings:
-        raise RuleErrors(findings)
-    rendered = [(r.pcap_path(pcaps_dir), render(r, pcaps_dir.parent, plan)) for r in generated(refs)]
+def _project(where: Project | Path) -> Project:
+    return where if isinstance(where, Project) else Project(where.parent)
+
+
+def write_all(refs: list[CaseRef], pcaps_dir: Path | Project, plan: Plan | Networks | None = None) -> list[Path]:
+    """Render every generator case first, then write: a failing generator leaves no partial output.
+    Given a Project, the pcaps go where its plan's traffic lives (Project.generated_dir)."""
+    project = _project(pcaps_dir)
+    out_dir = project.generated_dir if isinstance(pcaps_dir, Project) else pcaps_dir
+    plan = plan_for(project, plan)
+    refs = generated(refs)
+    rendered = list(zip([r.pcap_path(out_dir) for r in refs], render_all(refs, project.root, plan)))
     for path, data in rendered:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != data:
@@ -221,22 +140,45 @@ def write_all(refs: list[CaseRef], pcaps_dir: Path, plan: roles.Plan | Networks 
     return [p for p, _ in rendered]
 
 
-def check_all(refs: list[CaseRef], pcaps_dir: Path, plan: roles.Plan | Networks | None = None) -> list[str]:
-    """Regenerate into a temp dir; list every committed pcap that is missing or differs."""
-    plan = plan_for(pcaps_dir.parent, plan)
+def check_all(refs: list[CaseRef], pcaps_dir: Path | Project, plan: Plan | Networks | None = None) -> list[str]:
+    """Regenerate in memory; list every committed pcap that is missing or differs."""
+    project = _project(pcaps_dir)
+    out_dir = project.generated_dir if isinstance(pcaps_dir, Project) else pcaps_dir
+    plan = plan_for(project, plan)
+    refs = generated(refs)
     problems = []
-    with tempfile.TemporaryDirectory(prefix="iotdetect-pcaps-") as tmp:
-        for ref in generated(refs):
-            fresh = ref.pcap_path(Path(tmp))
-            fresh.parent.mkdir(parents=True, exist_ok=True)
-            fresh.write_bytes(render(ref, pcaps_dir.parent, plan))
-            committed = ref.pcap_path(pcaps_dir)
-            if not committed.exists():
-                problems.append(f"{ref.key}: {rel(committed, pcaps_dir.parent)} is missing (run `iotdetect pcaps`)")
-            elif committed.read_bytes() != fresh.read_bytes():
-                problems.append(f"{ref.key}: {rel(committed, pcaps_dir.parent)} differs from what {ref.traffic.generator} "
-                                f"generates now (run `iotdetect pcaps` and commit)")
+    for ref, fresh in zip(refs, render_all(refs, project.root, plan)):
+        committed = ref.pcap_path(out_dir)
+        if not committed.exists():
+            problems.append(f"{ref.key}: {rel(committed, project.root)} is missing (run `iotdetect pcaps`)")
+        elif committed.read_bytes() != fresh:
+            problems.append(f"{ref.key}: {rel(committed, project.root)} differs from what {ref.traffic.generator} "
+                            f"generates now (run `iotdetect pcaps` and commit)")
     return problems
+
+
+def ensure(refs: list[CaseRef | BaselineRef], project: Project, plan: Plan | Networks | None = None) -> int:
+    """For a plan other than the project's own: (re)generate, in parallel, every cached pcap whose
+    traffic key (generator, resolved arguments, generator code) changed; returns how many were written.
+    The project's own plan uses the committed pcaps, which `pcaps --check` keeps honest."""
+    if not project.foreign_plan:
+        return 0
+    plan = plan_for(project, plan)
+    findings = role_findings(refs, project.root, plan)
+    if findings:
+        raise RuleErrors(findings)
+    version, stale = code_version(), []
+    for ref in generated(refs):
+        path = ref.pcap_path(project.generated_dir)
+        key = traffic_key(ref, plan, project.root, version)
+        marker = path.with_suffix(".key")
+        if not (path.is_file() and marker.is_file() and marker.read_text(encoding="utf-8") == key):
+            stale.append((ref, path, marker, key))
+    for (ref, path, marker, key), data in zip(stale, render_all([s[0] for s in stale], project.root, plan)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        marker.write_text(key, encoding="utf-8")
+    return len(stale)
 
 
 def all_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseRef | BaselineRef]:

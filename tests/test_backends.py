@@ -29,19 +29,19 @@ ALLOWED = {"harness.model", "harness.types", "harness.fields", "harness.networks
 
 
 def test_registry_lists_every_target_with_its_facts():
-    assert list(BACKENDS) == ["suricata", "spl", "kql", "sql"]
+    assert list(BACKENDS) == ["suricata", "spl", "kql", "eql", "sql", "sigma"]
     for name, backend in BACKENDS.items():
         assert backend.name == name and backend.title and backend.lexer
     for backend in SIEM_BACKENDS.values():
         assert "{}" in backend.comment and isinstance(backend.published, bool)
-    assert published_siem() == ("spl", "kql")      # sql only proves the logic; it is not shipped
+    assert published_siem() == ("spl", "kql", "eql")      # sql only proves the logic; it is not shipped
 
 
 def test_every_backend_compiles_through_the_one_interface(repo_ruleset):
     source = repo_ruleset.by_id("iot-mqtt-cleartext-credentials")
     for backend in BACKENDS.values():
         out = backend().compile(source.rule, repo_ruleset.networks, SiemSettings())
-        text = out if isinstance(out, str) else out.alert + (out.hunt or "")
+        text = out if isinstance(out, str) else getattr(out, "text", None) or out.alert + (out.hunt or "")
         assert "9100" in text or "mqtt" in text
 
 

@@ -19,8 +19,13 @@ from harness.backends import logic as L
 from harness.backends.settings import SiemQueries, SiemSettings
 from harness.model import Rule
 from harness.networks import Networks
+from harness.templating import environment
 
 Output = TypeVar("Output", covariant=True)
+
+
+class Untranslatable(ValueError):
+    """A part of the logic tree the language cannot express (then the rule has no hunt there, with why)."""
 
 
 class Backend(Protocol[Output]):
@@ -71,8 +76,7 @@ class TextRenderer:
             case L.InCidrs(cidrs, ip):
                 return self.cidrs(cidrs, ip)
             case L.PortRange(column, low, high):
-                return (self.port_equals if low == high else self.port_between).format(
-                    column=self.column(column), low=low, high=high)
+                return self.port_range(column, low, high)
             case L.Match():
                 return self.match(node)
         raise TypeError(f"unknown node {node!r}")
@@ -80,6 +84,10 @@ class TextRenderer:
     def in_network(self, name: str, ip: str) -> str:
         """A call of the network variable's macro/function (defined once per site, outside the query)."""
         return self.network_call.format(prefix=self.network_prefix, name=name, ip=ip)
+
+    def port_range(self, column: str, low: int, high: int) -> str:
+        return (self.port_equals if low == high else self.port_between).format(column=self.column(column), low=low,
+                                                                               high=high)
 
     def column(self, name: str) -> str:
         """A top-level EVE column (src_ip, dest_port) as the language names it."""
@@ -123,3 +131,40 @@ class TextRenderer:
 
     def string(self, text: str) -> str:
         raise NotImplementedError
+
+
+class TemplateBackend:
+    """`compile` for the SIEM backends, written once: the alert template, then the hunt plan's
+    conditions through the language's renderer into the hunt template (<name>_alert.j2, <name>_hunt.j2).
+    A backend supplies its renderer and the template values only it knows."""
+    name: ClassVar[str]
+    title: ClassVar[str]
+
+    def renderer(self, networks: Networks, settings: SiemSettings) -> TextRenderer:
+        raise NotImplementedError
+
+    def common(self, rule: Rule, settings: SiemSettings) -> dict:
+        """Values both templates use (where EVE lives, the rule's id, sid, title literal)."""
+        raise NotImplementedError
+
+    def hunt_values(self, plan: L.HuntPlan, renderer: TextRenderer, networks: Networks,
+                    settings: SiemSettings) -> dict:
+        """Extra values of the hunt template (event time, definitions the query carries)."""
+        return {}
+
+    def compile(self, rule: Rule, networks: Networks, settings: SiemSettings) -> SiemQueries:
+        env = environment()
+        common = self.common(rule, settings)
+        alert = env.get_template(f"{self.name}_alert.j2").render(**common).strip()
+        plan, reason = L.hunt_plan(rule)
+        if plan is None:
+            return SiemQueries(alert, None, reason)
+        renderer = self.renderer(networks, settings)
+        try:
+            where = [renderer.expr(c) for c in L.conjuncts(plan.where)]
+        except Untranslatable as exc:
+            return SiemQueries(alert, None, f"not expressible in {self.title}: {exc}")
+        hunt = env.get_template(f"{self.name}_hunt.j2").render(
+            event_type=plan.event_type, where=where, threshold=plan.threshold,
+            **self.hunt_values(plan, renderer, networks, settings), **common).strip()
+        return SiemQueries(alert, hunt, None)

@@ -11,11 +11,10 @@ import ipaddress
 from dataclasses import dataclass
 
 from harness.backends import kql_text as esc, logic as L
-from harness.backends.base import TextRenderer
-from harness.backends.settings import SiemQueries, SiemSettings
+from harness.backends.base import TemplateBackend, TextRenderer
+from harness.backends.settings import SiemSettings
 from harness.model import Rule
 from harness.networks import Networks
-from harness.templating import environment
 
 
 def field(ref: L.Ref) -> str:
@@ -64,7 +63,7 @@ class KqlRenderer(TextRenderer):
 
 
 @dataclass(frozen=True)
-class KqlBackend:
+class KqlBackend(TemplateBackend):
     name = "kql"
     title = "Sentinel KQL"
     lexer = "kusto"
@@ -78,18 +77,13 @@ class KqlBackend:
         return [f"let {settings.kql_net_function_prefix}{name} = (ip:string) {{ {renderer.expr(definitions[name])} }};"
                 for name in L.networks_used(expr, networks)]
 
-    def compile(self, rule: Rule, networks: Networks, settings: SiemSettings) -> SiemQueries:
-        env = environment()
-        common = {"table": settings.sentinel_table, "rule_id": rule.id, "sid": rule.sid,
-                  "title_literal": esc.string(rule.title)}
-        alert = env.get_template("kql_alert.j2").render(**common).strip()
-        plan, reason = L.hunt_plan(rule)
-        if plan is None:
-            return SiemQueries(alert, None, reason)
-        renderer = KqlRenderer(settings.kql_net_function_prefix)
-        event_time = "todatetime(flow.start)" if plan.flow_time else "timestamp"
-        hunt = env.get_template("kql_hunt.j2").render(
-            lets=self.lets(plan.where, networks, settings), event_type=plan.event_type,
-            where=[renderer.expr(c) for c in L.conjuncts(plan.where)], event_time=event_time,
-            threshold=plan.threshold, **common).strip()
-        return SiemQueries(alert, hunt, None)
+    def renderer(self, networks: Networks, settings: SiemSettings) -> KqlRenderer:
+        return KqlRenderer(settings.kql_net_function_prefix)
+
+    def common(self, rule: Rule, settings: SiemSettings) -> dict:
+        return {"table": settings.sentinel_table, "rule_id": rule.id, "sid": rule.sid,
+                "title_literal": esc.string(rule.title)}
+
+    def hunt_values(self, plan: L.HuntPlan, renderer, networks: Networks, settings: SiemSettings) -> dict:
+        return {"lets": self.lets(plan.where, networks, settings),
+                "event_time": "todatetime(flow.start)" if plan.flow_time else "timestamp"}

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from harness.backends.base import Backend, SiemBackend
+from harness.backends.elastic import ElasticBackend
 from harness.backends.kql import KqlBackend
+from harness.backends.sigma import SigmaBackend
 from harness.backends.spl import SplBackend
 from harness.backends.sql import SqlBackend
 from harness.backends.suricata import SuricataBackend
 
-SIEM_BACKENDS: dict[str, type[SiemBackend]] = {"spl": SplBackend, "kql": KqlBackend, "sql": SqlBackend}
-BACKENDS: dict[str, type[Backend]] = {"suricata": SuricataBackend, **SIEM_BACKENDS}
+SIEM_BACKENDS: dict[str, type[SiemBackend]] = {"spl": SplBackend, "kql": KqlBackend, "eql": ElasticBackend,
+                                               "sql": SqlBackend}
+BACKENDS: dict[str, type[Backend]] = {"suricata": SuricataBackend, **SIEM_BACKENDS, "sigma": SigmaBackend}
 
 
 def published_siem() -> tuple[str, ...]:

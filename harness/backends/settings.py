@@ -48,6 +48,7 @@ class SiemSettings:
     splunk_eve_search: str = "index=suricata sourcetype=suricata"
     splunk_net_macro_prefix: str = "iotdetect_net_"
     kql_net_function_prefix: str = "iotdetect_net_"
+    elastic_index: tuple[str, ...] = ("logs-suricata.eve-*",)   # the Elastic Agent Suricata integration
     schema: TableSchema = field(default_factory=load_schema)
 
     @property

@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.backends import logic as L, spl_text as esc
-from harness.backends.base import TextRenderer
-from harness.backends.settings import SiemQueries, SiemSettings
+from harness.backends.base import TemplateBackend, TextRenderer
+from harness.backends.settings import SiemSettings
 from harness.model import Rule
 from harness.networks import Networks
-from harness.templating import environment
 
 EVE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%6N%z"
 
@@ -58,7 +57,7 @@ class SplRenderer(TextRenderer):
 
 
 @dataclass(frozen=True)
-class SplBackend:
+class SplBackend(TemplateBackend):
     name = "spl"
     title = "Splunk SPL"
     lexer = "text"
@@ -73,17 +72,13 @@ class SplBackend:
             found[f"{settings.splunk_net_macro_prefix}{name}"] = (renderer.expr(expr), ("ip",))
         return found
 
-    def compile(self, rule: Rule, networks: Networks, settings: SiemSettings) -> SiemQueries:
-        env = environment()
-        common = {"eve_macro": settings.splunk_eve_macro, "rule_id": rule.id, "sid": rule.sid,
-                  "title_literal": esc.string(rule.title)}
-        alert = env.get_template("spl_alert.j2").render(**common).strip()
-        plan, reason = L.hunt_plan(rule)
-        if plan is None:
-            return SiemQueries(alert, None, reason)
-        renderer = SplRenderer(settings.splunk_net_macro_prefix)
-        event_time = f'strptime({field(L.Ref("flow.start"))}, "{EVE_TIME_FORMAT}")' if plan.flow_time else "_time"
-        hunt = env.get_template("spl_hunt.j2").render(
-            event_type=plan.event_type, where=[renderer.expr(c) for c in L.conjuncts(plan.where)],
-            event_time=event_time, threshold=plan.threshold, **common).strip()
-        return SiemQueries(alert, hunt, None)
+    def renderer(self, networks: Networks, settings: SiemSettings) -> SplRenderer:
+        return SplRenderer(settings.splunk_net_macro_prefix)
+
+    def common(self, rule: Rule, settings: SiemSettings) -> dict:
+        return {"eve_macro": settings.splunk_eve_macro, "rule_id": rule.id, "sid": rule.sid,
+                "title_literal": esc.string(rule.title)}
+
+    def hunt_values(self, plan: L.HuntPlan, renderer, networks: Networks, settings: SiemSettings) -> dict:
+        flow_start = f'strptime({field(L.Ref("flow.start"))}, "{EVE_TIME_FORMAT}")'
+        return {"event_time": flow_start if plan.flow_time else "_time"}

@@ -10,11 +10,10 @@ import ipaddress
 from dataclasses import dataclass
 
 from harness.backends import logic as L
-from harness.backends.base import TextRenderer
-from harness.backends.settings import SiemQueries, SiemSettings, TableSchema
+from harness.backends.base import TemplateBackend, TextRenderer
+from harness.backends.settings import SiemSettings, TableSchema
 from harness.model import Rule
 from harness.networks import Networks
-from harness.templating import environment
 
 EVE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
 NET_PREFIX = "iotdetect_net_"
@@ -88,7 +87,7 @@ class SqlRenderer(TextRenderer):
 
 
 @dataclass(frozen=True)
-class SqlBackend:
+class SqlBackend(TemplateBackend):
     name = "sql"
     title = "DuckDB SQL (the evaluator)"
     lexer = "sql"
@@ -113,18 +112,13 @@ class SqlBackend:
         return (f"CREATE OR REPLACE VIEW eve AS SELECT * REPLACE ({', '.join(parsed)}) "
                 f"FROM read_json({literal(eve_path)}, format='newline_delimited', columns={{{spec}}})")
 
-    def compile(self, rule: Rule, networks: Networks, settings: SiemSettings) -> SiemQueries:
-        env = environment()
-        common = {"rule_id": rule.id, "sid": rule.sid, "title_literal": literal(rule.title)}
-        alert = env.get_template("sql_alert.j2").render(
-            sid_field=field(L.Ref("alert.signature_id", "int")), **common).strip()
-        plan, reason = L.hunt_plan(rule)
-        if plan is None:
-            return SiemQueries(alert, None, reason)
-        renderer = SqlRenderer(NET_PREFIX)
-        event_time = (f"strptime({field(L.Ref('flow.start'))}, {literal(EVE_TIME_FORMAT)})" if plan.flow_time
-                      else "timestamp")
-        hunt = env.get_template("sql_hunt.j2").render(
-            event_type=plan.event_type, where=[renderer.expr(c) for c in L.conjuncts(plan.where)], event_time=event_time,
-            threshold=plan.threshold, **common).strip()
-        return SiemQueries(alert, hunt, None)
+    def renderer(self, networks: Networks, settings: SiemSettings) -> SqlRenderer:
+        return SqlRenderer(NET_PREFIX)
+
+    def common(self, rule: Rule, settings: SiemSettings) -> dict:
+        return {"rule_id": rule.id, "sid": rule.sid, "title_literal": literal(rule.title),
+                "sid_field": field(L.Ref("alert.signature_id", "int"))}
+
+    def hunt_values(self, plan: L.HuntPlan, renderer, networks: Networks, settings: SiemSettings) -> dict:
+        flow_start = f"strptime({field(L.Ref('flow.start'))}, {literal(EVE_TIME_FORMAT)})"
+        return {"event_time": flow_start if plan.flow_time else "timestamp"}

@@ -13,7 +13,8 @@ from harness.attack import load_catalog
 from harness.build import version
 from harness.loader import RuleSet
 from harness.model import Rule
-from harness.packaging import changelog, manifest, navigator, report, sentinel, sentinel_ingest, splunk_app, suricata_pack
+from harness.packaging import (changelog, elastic_rules, manifest, navigator, report, sentinel, sentinel_ingest,
+                               sigma_pack, splunk_app, suricata_pack)
 from harness.packaging.siem_outputs import SiemOutputs, compile_siem
 from harness.staging import staged_folder
 from harness.templating import environment
@@ -86,6 +87,22 @@ def stage_sentinel(rel: Release, folder: Path) -> None:
         _json(sentinel_ingest.template(rel.siem.schema, rel.version)), encoding="utf-8")
 
 
+def stage_elastic(rel: Release, folder: Path) -> None:
+    docs = elastic_rules.kibana_rules(rel.rules, rel.siem.eql, load_catalog())
+    problems = [f"{doc['name']}: {p}" for doc in docs for p in elastic_rules.check(doc)]
+    if problems:
+        raise ValueError("Kibana rules the detection engine would refuse:\n  " + "\n  ".join(problems))
+    (folder / "elastic").mkdir()
+    (folder / "elastic" / "iotdetect-kibana-rules.ndjson").write_text(elastic_rules.render_ndjson(docs),
+                                                                      encoding="utf-8")
+
+
+def stage_sigma(rel: Release, folder: Path) -> None:
+    (folder / "sigma").mkdir()
+    for name, text in sigma_pack.files(rel.rules, rel.ruleset.networks).items():
+        (folder / "sigma" / name).write_text(text, encoding="utf-8")
+
+
 def stage_navigator(rel: Release, folder: Path) -> None:
     (folder / "navigator").mkdir()
     for domain, layer in navigator.layers(rel.rules, load_catalog(), rel.version).items():
@@ -110,6 +127,11 @@ def stage_changelog(rel: Release, folder: Path) -> None:
     (folder / "release.json").write_text(changelog.render_manifest(current), encoding="utf-8")
 
 
+def stage_inventory(rel: Release, folder: Path) -> None:
+    from harness.inventory.package import stage_dist   # writes nothing without inventory/
+    stage_dist(rel, folder)
+
+
 def stage_baseline(rel: Release, folder: Path) -> None:
     from harness.baseline.stage import stage_build   # learned device profiles, when the project has them
     stage_build(rel.ruleset, folder, rel.version)
@@ -117,8 +139,10 @@ def stage_baseline(rel: Release, folder: Path) -> None:
 
 # Target name -> stage writing that part of the release folder.
 STAGES: dict[str, Callable[[Release, Path], None]] = {
-    "suricata": stage_suricata, "splunk": stage_splunk, "sentinel": stage_sentinel,
+    "suricata": stage_suricata, "splunk": stage_splunk, "sentinel": stage_sentinel, "elastic": stage_elastic,
+    "sigma": stage_sigma,
     "navigator": stage_navigator, "report": stage_report, "changelog": stage_changelog,
+    "inventory": stage_inventory,
     "baseline": stage_baseline,
 }
 

@@ -1,4 +1,4 @@
-"""The SIEM backends' output for a release: SPL and KQL searches per rule, Splunk macros, the table schema."""
+"""The SIEM backends' output for a release: SPL, KQL and EQL searches per rule, Splunk macros, the table schema."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,6 +14,7 @@ from harness.siem.targets import compile_all
 class SiemOutputs:
     spl: dict[str, SiemQueries]                       # rule id -> searches
     kql: dict[str, SiemQueries]
+    eql: dict[str, SiemQueries]
     spl_macros: dict[str, tuple[str, tuple[str, ...]]]  # macro name -> (definition, argument names)
     schema: TableSchema
 
@@ -26,6 +27,7 @@ def compile_siem(ruleset: RuleSet, rules: list[Rule], settings: SiemSettings | N
     return SiemOutputs(
         spl={rule_id: q for rule_id, q in compiled["spl"].items() if rule_id in wanted},
         kql={rule_id: q for rule_id, q in compiled["kql"].items() if rule_id in wanted},
+        eql={rule_id: q for rule_id, q in compiled["eql"].items() if rule_id in wanted},
         spl_macros=dict(SplBackend().macros(ruleset.networks, settings)),
         schema=settings.schema,
     )

@@ -1,7 +1,9 @@
-"""The `siem` build stage: the published SIEM searches of every active rule next to the Suricata output.
+"""The `siem` build stage: the published SIEM searches (SPL, KQL, EQL) of every active rule, next to
+the Suricata output.
 
     siem/spl/<rule-id>.alert.spl   siem/spl/<rule-id>.hunt.spl   siem/spl/macros.conf
     siem/kql/<rule-id>.alert.kql   siem/kql/<rule-id>.hunt.kql   siem/kql/Suricata_CL.schema.json
+    siem/eql/<rule-id>.alert.eql   siem/eql/<rule-id>.hunt.eql
     siem/index.json                rule id -> sid, files, and why a hunt search is missing
 """
 from __future__ import annotations
