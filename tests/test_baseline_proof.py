@@ -87,3 +87,16 @@ def test_coverage_report_carries_the_figures_and_the_plot(result, repo_ruleset):
     assert "<svg " in pages["coverage.html"]
     without = report.render(environment(), report.context(repo_ruleset, load_catalog(), "9.9.9", {}))
     assert "No device-baseline proof was run for this build." in without["coverage.md"]
+
+
+def test_per_class_allowlists_keep_the_result(repo_ruleset):
+    # with an inventory, cameras share one allowlist (any camera's peers), sensors and PLCs too
+    inventory = L.read_inventory(REPO / "tests" / "fixtures" / "baseline" / "devices.yaml", REPO)
+    classed = proof.run(repo_ruleset, inventory=inventory)
+    units = {p.name: p.unit for p in classed.profiles}
+    assert units["cam-1"] == units["cam-3"] == "camera" and units["plc-2"] == "plc"
+    assert units["dev-192-168-200-5"] == "dev-192-168-200-5"          # not in the inventory: its own class
+    assert classed.rules.count("load iotdetect-baseline-camera-out.lst") == 3
+    assert proof.passed(classed)
+    assert all(r.detected("suricata") for r in classed.anomalous)
+    assert sum(r.total("suricata") for r in classed.holdout) == 0

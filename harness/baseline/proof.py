@@ -73,10 +73,12 @@ def day_key(day: traffic.Day) -> str:
     return f"day-{day.index:02d}"
 
 
-def run(ruleset: RuleSet, workdir: Path | None = None) -> ProofResult:
+def run(ruleset: RuleSet, workdir: Path | None = None,
+        inventory: dict[str, tuple[str, str | None]] | None = None) -> ProofResult:
+    """`inventory` (learn.read_inventory): learn with names and classes, i.e. per-class allowlists."""
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="iotdetect-baseline-") as tmp:
-            return run(ruleset, Path(tmp))
+            return run(ruleset, Path(tmp), inventory)
     pcaps_dir = ruleset.project.pcaps_dir
     days = traffic.plan()
     learn_days = [d for d in days if d.kind == "learn"]
@@ -84,7 +86,7 @@ def run(ruleset: RuleSet, workdir: Path | None = None) -> ProofResult:
     # the learner reads the eve.json files from disk, as `iotdetect baseline learn` does
     replay(ruleset, {day_key(d): traffic.normal_file(pcaps_dir, d.index) for d in learn_days}, workdir / "learn")
     profiles = L.learn([workdir / "learn" / "out" / day_key(d) / "eve.json" for d in learn_days], ruleset.networks,
-                       L.LearnOptions(device_networks=traffic.multiday.DEVICE_NETWORKS))
+                       L.LearnOptions(device_networks=traffic.multiday.DEVICE_NETWORKS), inventory)
     # The project's signature rules ride along: they must stay silent on normal days too, and the
     # anomaly rows show what they alone would have caught.
     rules = suricata.compile_rules(profiles) + compile_rules(ruleset).text
