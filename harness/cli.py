@@ -55,6 +55,12 @@ def cmd_validate(args) -> int:
               f"{result.eql_queries} EQL queries the EQL parser")
     if not args.no_suricata:
         _validate_with_suricata(args, project, ruleset, only)
+    from harness.baseline.stage import validate as validate_profiles
+    profiles, notes = validate_profiles(ruleset, siem_checks=not args.no_siem)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
+    if profiles:
+        print(f"{profiles} device profiles valid" + ("" if args.no_siem else "; their searches linted and parsed"))
     print(f"{len(ruleset.sources)} rules valid")
     from harness.inventory.cli import validate_summary
     summary = validate_summary(project, ruleset.networks, check_siem=not args.no_siem)
@@ -168,6 +174,7 @@ def cmd_dist(args) -> int:
     import os
     from harness.engine import make_engine
     from harness.packaging.dist import DistOptions, dist
+    from harness.baseline.stage import report_data
     from harness.runner import baseline_summary, run_suite
     ruleset = _load(args)
     verdicts = run_suite(ruleset, make_engine("batch"))
@@ -183,7 +190,7 @@ def cmd_dist(args) -> int:
     key = args.sign_key or os.environ.get("IOTDETECT_SIGNING_KEY")
     options = DistOptions(out=Path(args.out), mtime=int(epoch) if epoch else None,
                           sign_key=Path(key) if key else None, record=args.record,
-                          baseline=baseline_summary(verdicts))
+                          baseline=baseline_summary(verdicts), behaviour=report_data(ruleset))
     folder = dist(ruleset, options)
     print(f"wrote {folder}" + (" (signed)" if key else ""))
     return EXIT_OK
@@ -314,6 +321,8 @@ def parser() -> argparse.ArgumentParser:
     sensor.set_defaults(func=cmd_sensor)
     from harness.inventory.cli import add_parser as add_inventory
     add_inventory(verbs)
+    from harness.baseline.cli import register as register_baseline
+    register_baseline(verbs)
     return top
 
 
