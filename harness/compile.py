@@ -9,6 +9,7 @@ from pathlib import Path
 from harness.backends.suricata import SuricataBackend, address_groups
 from harness.errors import Finding, RuleErrors, rel
 from harness.loader import RuleSet, RuleSource
+from harness.safenames import printable
 from harness.templating import environment
 
 RULES_FILENAME = "iotdetect.rules"
@@ -30,7 +31,8 @@ def compile_rules(ruleset: RuleSet, version: str = "dev") -> CompiledRules:
     for source in sorted(ruleset.sources, key=lambda s: s.rule.sid):
         if source.rule.status == "deprecated":
             continue
-        lines.append(f"# {source.rule.id} ({rel(source.path, ruleset.project.root)})")
+        # The loader refuses unsafe folder names; printable() keeps even an unchecked path on one line.
+        lines.append(f"# {source.rule.id} ({printable(rel(source.path, ruleset.project.root))})")
         lines.append(backend.compile(source.rule))
         sources[len(lines)] = source
     return CompiledRules("\n".join(lines) + "\n", sources)

@@ -62,7 +62,10 @@ def read_eve(outdir: Path) -> list[dict]:
     path = outdir / "eve.json"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # Split on "\n" only: str.splitlines also breaks at U+2028, U+0085 and \x1c-\x1e, which EVE
+    # carries raw inside JSON strings (a username holding one is still one record).
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return [json.loads(line) for line in text.split("\n") if line.strip()]
 
 
 def check_rules(workspace: Workspace) -> None:

@@ -23,7 +23,7 @@ def next_sid(used: set[int]) -> int:
 
 
 def scaffold(root: Path, name: str, used_sids: set[int], today: dt.date | None = None) -> list[Path]:
-    match = _NAME.match(name)
+    match = _NAME.fullmatch(name)
     if not match:
         raise ValueError(f"{name!r}: expected CATEGORY/RULE-ID in lower-case-with-dashes")
     category, rule_id = match.groups()
