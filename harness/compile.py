@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from harness.backends.suricata import SuricataBackend, address_groups
-from harness.errors import Finding, RuleErrors, rel
+from harness.errors import EngineError, Finding, RuleErrors, rel, tail
 from harness.loader import RuleSet, RuleSource
 from harness.safenames import printable
 from harness.templating import environment
@@ -57,8 +57,10 @@ _SIGNATURE_ERROR = re.compile(r'error parsing signature ".*" from file (?P<file>
 _ERROR_LINE = re.compile(r"^(?:\[\d+\] )?(?:E|Error): (?P<msg>.*)$")
 
 
-def map_suricata_errors(output: str, compiled: CompiledRules, root: Path) -> RuleErrors:
-    """Turn Suricata's load errors into findings on the YAML files the failing rules came from."""
+def map_suricata_errors(output: str, compiled: CompiledRules, root: Path) -> RuleErrors | EngineError:
+    """Turn Suricata's load errors into findings on the YAML files the failing rules came from.
+    Output naming no rule (a bad config, a crash, a missing file) is the environment's failure,
+    reported with Suricata's own messages, never as an invalid rule."""
     findings: list[Finding] = []
     pending: list[str] = []
     for raw in output.splitlines():
@@ -80,5 +82,24 @@ def map_suricata_errors(output: str, compiled: CompiledRules, root: Path) -> Rul
             pending.append(message)
     # After a rule error Suricata adds "Loading signatures failed.": the rule finding says it all.
     if not findings:
-        findings.append(Finding("suricata", 0, "", "Suricata failed: " + ("; ".join(pending) or output.strip()[-500:])))
+        return EngineError("Suricata failed" + (": " + "; ".join(pending)[:1000] if pending else ""), tail(output))
     return RuleErrors(findings)
+
+
+_LOADED = re.compile(r"(?P<loaded>\d+) rules successfully loaded, (?P<failed>\d+) rules failed")
+
+
+def rules_loaded(output: str) -> int | None:
+    """The number of rules Suricata says it loaded (its -v output), or None when it does not say."""
+    found = _LOADED.findall(output)
+    return int(found[-1][0]) if found else None
+
+
+def check_loaded_count(output: str, compiled: CompiledRules) -> None:
+    """Every rule written must be loaded: a rule cut by a NUL once vanished with "0 failed"."""
+    loaded, written = rules_loaded(output), len(compiled.line_sources)
+    if loaded is None:
+        raise EngineError("Suricata did not report how many rules it loaded (is it Suricata 7?)", tail(output))
+    if loaded != written:
+        raise RuleErrors([Finding(RULES_FILENAME, 0, "", f"Suricata loaded {loaded} rules but {written} were"
+                                  " written: a rule was cut or merged with another")])

@@ -10,7 +10,7 @@ from generators.pcapio import pcap_bytes
 from pydantic import ValidationError
 
 from harness import yamlsource
-from harness.errors import Finding, RuleErrors, rel
+from harness.errors import Finding, RuleErrors, UsageError, rel
 from harness.loader import RuleSet, RuleSource, validation_findings
 from harness.model import Baseline, TestCase, Traffic
 from harness.project import Project
@@ -107,7 +107,7 @@ def case_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseR
     if wanted:
         unknown = wanted - {s.rule.id for s in ruleset.sources}
         if unknown:
-            raise KeyError(f"no such rule: {', '.join(sorted(unknown))}")
+            raise UsageError(f"no such rule: {', '.join(sorted(unknown))}")
     return [CaseRef(s, c) for s in sorted(ruleset.sources, key=lambda s: s.rule.id)
             if (wanted is None or s.rule.id in wanted) and s.rule.status != "deprecated" for c in s.rule.tests]
 

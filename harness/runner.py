@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.compile import CompiledRules, RULES_FILENAME, compile_rules, write_harness_config
-from harness.errors import Finding, RuleErrors, rel
+from harness import pcapcheck
+from harness.errors import RuleErrors, writing
 from harness.engine import Engine, Job, Workspace, alerts, read_eve
 from harness.loader import RuleSet
 from harness.pcaps import BaselineRef, CaseRef, all_refs
@@ -59,11 +60,11 @@ def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = No
 
 
 def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engine, workdir: Path, progress=None) -> list[Verdict]:
-    missing = [ref for ref in refs if not ref.pcap_path(ruleset.project.pcaps_dir).is_file()]
-    if missing:
-        raise RuleErrors([Finding(*ref.error_location(ruleset.project.root), "traffic",
-                                  f"{rel(ref.pcap_path(ruleset.project.pcaps_dir), ruleset.project.root)} is missing:"
-                                  " run `iotdetect pcaps`") for ref in missing])
+    # Missing, unreadable, unsupported or empty captures are located errors before anything runs:
+    # Suricata would read an empty one silently and a negative case would pass.
+    problems = pcapcheck.case_findings(refs, ruleset.project.pcaps_dir, ruleset.project.root)
+    if problems:
+        raise RuleErrors(problems)
     workspace = prepare_workspace(ruleset, workdir / "engine", engine.config_data_dir)
     jobs = {ref.key: Job(ref.key, ref.pcap_path(ruleset.project.pcaps_dir), workdir / "cases" / ref.key)
             for ref in refs}
@@ -89,8 +90,9 @@ def run_suite(ruleset: RuleSet, engine: Engine, rule_ids: list[str] | None = Non
     `keep` when given, else to a temporary folder removed afterwards."""
     refs = all_refs(ruleset, rule_ids or None)
     if keep is not None:
-        return run_cases(ruleset, refs, engine, keep, progress)
-    with tempfile.TemporaryDirectory(prefix="iotdetect-run-") as tmp:
+        with writing(keep):
+            return run_cases(ruleset, refs, engine, keep, progress)
+    with writing(Path(tempfile.gettempdir())), tempfile.TemporaryDirectory(prefix="iotdetect-run-") as tmp:
         return run_cases(ruleset, refs, engine, Path(tmp), progress)
 
 

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from harness.errors import EnvironmentFailure
 from harness.packaging import deploy_sentinel, deploy_splunk
 from harness.packaging.siem_outputs import compile_siem
 from tests.packaging_project import load, make_release_project
@@ -94,5 +95,5 @@ def test_target_repr_hides_the_token():
 
 
 def test_sentinel_target_needs_its_settings():
-    with pytest.raises(ValueError, match="AZURE_SUBSCRIPTION_ID"):
+    with pytest.raises(EnvironmentFailure, match="AZURE_SUBSCRIPTION_ID"):
         deploy_sentinel.SentinelTarget.from_env({})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.errors import EnvironmentFailure
 from harness.model import Rule
 from harness.packaging import plan, sentinel
 from harness.packaging.siem_outputs import SiemOutputs
@@ -31,7 +32,7 @@ class SentinelTarget:
                   "SENTINEL_WORKSPACE": workspace or environ.get("SENTINEL_WORKSPACE", "")}
         missing = [k for k, v in values.items() if not v]
         if missing:
-            raise ValueError(f"set {', '.join(missing)} (or the matching --subscription/--resource-group/--workspace)")
+            raise EnvironmentFailure(f"set {', '.join(missing)} (or the matching --subscription/--resource-group/--workspace)")
         return cls(*values.values())
 
 

@@ -11,6 +11,7 @@ from typing import Callable
 
 from harness.attack import load_catalog
 from harness.build import version
+from harness.errors import EnvironmentFailure
 from harness.loader import RuleSet
 from harness.model import Rule
 from harness.packaging import changelog, manifest, navigator, report, sentinel, sentinel_ingest, splunk_app, suricata_pack
@@ -49,7 +50,7 @@ def check_version_source(root: Path, release: str) -> None:
     if pyproject.is_file():
         declared = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
         if declared != release:
-            raise RuntimeError(f"pyproject.toml says {declared} but the installed package says {release}:"
+            raise EnvironmentFailure(f"pyproject.toml says {declared} but the installed package says {release}:"
                                " run `.venv/bin/pip install -e .` first")
 
 

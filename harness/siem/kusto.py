@@ -7,14 +7,17 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import EnvironmentFailure
 from harness.siem.settings import TableSchema
 
 PACKAGE = "@kusto/language-service-next"
 SCRIPT = Path(__file__).resolve().parent.parent / "kusto" / "check.mjs"
 DATABASE = "iotdetect"
+# Seconds for one batch (~9 ms a query measured; hundreds of queries take a few seconds).
+CHECK_TIMEOUT = 300
 
 
-class KustoUnavailable(RuntimeError):
+class KustoUnavailable(EnvironmentFailure):
     """node or the npm package is missing: a requirement is unmet, which is not a failed check."""
 
 
@@ -63,8 +66,11 @@ def diagnostics(answer: dict) -> list[KustoDiagnostic]:
 
 def check_kql(queries: list[str], schema: TableSchema, root: Path) -> list[list[KustoDiagnostic]]:
     """Diagnostics per query (same order), all queries in one node process."""
-    result = subprocess.run(_command(), input=json.dumps(_request(schema, queries, False)),
-                            capture_output=True, text=True, cwd=package_home(root))
+    try:
+        result = subprocess.run(_command(), input=json.dumps(_request(schema, queries, False)),
+                                capture_output=True, text=True, cwd=package_home(root), timeout=CHECK_TIMEOUT)
+    except subprocess.TimeoutExpired:   # run() kills node by its PID
+        raise KustoUnavailable(f"the Kusto check did not finish within {CHECK_TIMEOUT} s") from None
     if result.returncode != 0:
         raise KustoUnavailable(result.stderr.strip() or f"the Kusto check exited with {result.returncode}")
     return [diagnostics(answer) for answer in json.loads(result.stdout)]
