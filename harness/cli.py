@@ -31,9 +31,11 @@ def cmd_validate(args) -> int:
     project = _project(args)
     only = [Path(p).resolve() for p in args.files] if args.files else None
     ruleset = load_project(project, only=only)
-    from harness import pcapcheck, pcaps
+    from harness import pcapcheck, pcapinputs, pcaps
     # Captures a case would replay: unreadable, empty or unsupported ones fail here, not at `test`.
-    broken = [f for f in pcapcheck.case_findings(pcaps.all_refs(ruleset), project.pcaps_dir, project.root, missing_ok=True)
+    refs = pcaps.all_refs(ruleset)
+    broken = [f for f in pcapcheck.case_findings(refs, project.pcaps_dir, project.root, missing_ok=True)
+              + pcapinputs.findings(refs, project.pcaps_dir, project.root, missing_ok=True)
               if only is None or (project.root / f.path).resolve() in only]
     if broken:
         raise RuleErrors(broken)
@@ -158,7 +160,7 @@ def cmd_deploy(args) -> int:
         existing = json.loads(Path(args.existing).read_text(encoding="utf-8")) if args.existing else None
     except ValueError as exc:
         raise UsageError(f"--existing {args.existing}: not JSON ({exc})") from None
-    options = DeployOptions(dry_run=args.dry_run, existing=existing, insecure=args.insecure,
+    options = DeployOptions(dry_run=args.dry_run, existing=existing, insecure=args.insecure, insecure_http=args.insecure_http,
                             subscription=args.subscription, resource_group=args.resource_group, workspace=args.workspace)
     deploy(args.target, _load(args), os.environ, options)
     return EXIT_OK
@@ -241,6 +243,8 @@ def parser() -> argparse.ArgumentParser:
     deploy.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     deploy.add_argument("--existing", help="JSON of what exists on the target instead of asking it (implies no changes)")
     deploy.add_argument("--insecure", action="store_true", help="Splunk: skip TLS certificate verification")
+    deploy.add_argument("--insecure-http", action="store_true",
+                        help="Splunk: allow an http:// SPLUNK_URL (the token is then sent in cleartext)")
     deploy.add_argument("--subscription", help="Sentinel: subscription id (default $AZURE_SUBSCRIPTION_ID)")
     deploy.add_argument("--resource-group", help="Sentinel: resource group (default $AZURE_RESOURCE_GROUP)")
     deploy.add_argument("--workspace", help="Sentinel: workspace name (default $SENTINEL_WORKSPACE)")

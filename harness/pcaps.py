@@ -9,7 +9,7 @@ from generators import registry
 from generators.pcapio import pcap_bytes
 from pydantic import ValidationError
 
-from harness import yamlsource
+from harness import pcapinputs, yamlsource
 from harness.errors import Finding, RuleErrors, UsageError, rel
 from harness.loader import RuleSet, RuleSource, validation_findings
 from harness.model import Baseline, TestCase, Traffic
@@ -134,6 +134,7 @@ def write_all(refs: list[CaseRef], pcaps_dir: Path) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != data:
             path.write_bytes(data)
+    pcapinputs.record(generated(refs), pcaps_dir, pcaps_dir.parent)   # what they were made from
     return [p for p, _ in rendered]
 
 

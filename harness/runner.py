@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.compile import CompiledRules, RULES_FILENAME, compile_rules, write_harness_config
-from harness import pcapcheck
+from harness import pcapcheck, pcapinputs
 from harness.errors import RuleErrors, writing
 from harness.engine import Engine, Job, Workspace, alerts, read_eve
 from harness.loader import RuleSet
@@ -63,6 +63,9 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
     # Missing, unreadable, unsupported or empty captures are located errors before anything runs:
     # Suricata would read an empty one silently and a negative case would pass.
     problems = pcapcheck.case_findings(refs, ruleset.project.pcaps_dir, ruleset.project.root)
+    # A generator changed since its pcap was written: replaying the old pcap would prove nothing.
+    problems += pcapinputs.findings([r for r in refs if r.pcap_path(ruleset.project.pcaps_dir).is_file()],
+                                    ruleset.project.pcaps_dir, ruleset.project.root)
     if problems:
         raise RuleErrors(problems)
     workspace = prepare_workspace(ruleset, workdir / "engine", engine.config_data_dir)

@@ -4,6 +4,7 @@ the right exit code: never a hang, a traceback or a silent pass. Time-outs here 
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -187,3 +188,57 @@ def test_file_size_limit_during_build_names_the_output(tmp_project, tmp_path):
     assert result.returncode == EXIT_ENVIRONMENT, result.stderr
     assert str(out) in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+# --- generators --------------------------------------------------------------------------------------
+
+def test_changed_generator_inputs_fail_validate_and_test_until_pcaps_are_rewritten(tmp_project, capsys):
+    root = str(tmp_project)
+    _generated(tmp_project)
+    assert main(["--root", root, "validate", "--no-siem"]) == EXIT_OK
+    # A case's arguments change (as a generator's code or the site plan can): the old pcap is stale.
+    write_rule(tmp_project, GOOD_RULE, good_rule_text(("args: {username: admin}}", "args: {username: admin, password: x}}")))
+    write_lock(tmp_project)
+    for verb in (["validate", "--no-siem"], ["test"]):
+        assert main(["--root", root, *verb]) == EXIT_INVALID
+        assert "pcaps/mqtt-admin-login/admin-login.pcap was made from other inputs" in capsys.readouterr().err
+    # A generator that cannot run now fails at `pcaps`, located, and writes nothing.
+    write_rule(tmp_project, GOOD_RULE, good_rule_text(("args: {username: admin}}", "args: {no_such_argument: 1}}")))
+    write_lock(tmp_project)
+    assert main(["--root", root, "pcaps"]) == EXIT_INVALID
+    assert "rules/iot/mqtt-admin-login.yaml:23: [traffic] generator mqtt.connect failed" in capsys.readouterr().err
+    write_rule(tmp_project, GOOD_RULE, good_rule_text(("args: {username: admin}}", "args: {username: admin, password: x}}")))
+    write_lock(tmp_project)
+    assert main(["--root", root, "pcaps"]) == EXIT_OK
+    assert main(["--root", root, "validate", "--no-siem"]) == EXIT_OK
+
+
+def test_generator_source_is_part_of_the_inputs(tmp_path):
+    import generators
+    from harness.pcapinputs import package_digest
+    copy = tmp_path / "generators"
+    shutil.copytree(Path(generators.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = package_digest(copy)
+    assert before == package_digest()
+    with (copy / "mqtt.py").open("a") as source:
+        source.write("\n# an edit\n")
+    assert package_digest(copy) != before
+
+
+def test_hand_edited_pcap_fails_validate(tmp_project, capsys):
+    _generated(tmp_project)
+    pcap = tmp_project / "pcaps" / "mqtt-admin-login" / "admin-login.pcap"
+    pcap.write_bytes(pcap.read_bytes() + _pcap(packets=[ETHERNET])[24:])   # still a valid pcap, one packet more
+    assert main(["--root", str(tmp_project), "validate", "--no-siem"]) == EXIT_INVALID
+    assert "is not the pcap its generator wrote" in capsys.readouterr().err
+
+
+def test_validate_fails_when_the_kusto_checker_cannot_run(tmp_project, monkeypatch, capsys):
+    # No node on PATH: "0 KQL queries checked, ok" would be a silent pass.
+    bare = tmp_project.parent / "bin"
+    bare.mkdir()
+    monkeypatch.setenv("PATH", str(bare))
+    assert main(["--root", str(tmp_project), "validate"]) == EXIT_ENVIRONMENT
+    err = capsys.readouterr().err
+    assert "node is not installed" in err and "--no-siem" in err
+    assert main(["--root", str(tmp_project), "validate", "--no-siem"]) == EXIT_OK

@@ -26,10 +26,17 @@ class SplunkTarget:
         return f"SplunkTarget(url={self.url!r}, app={self.app!r}, verify_tls={self.verify_tls})"
 
     @classmethod
-    def from_env(cls, environ, insecure: bool = False) -> "SplunkTarget":
+    def from_env(cls, environ, insecure: bool = False, insecure_http: bool = False) -> "SplunkTarget":
         url = environ.get("SPLUNK_URL", "")
         if not url:
             raise EnvironmentFailure("SPLUNK_URL is not set (e.g. https://splunk.example:8089)")
+        parsed = urlparse(url)
+        if parsed.scheme not in ("https", "http") or not parsed.hostname:
+            raise EnvironmentFailure("SPLUNK_URL must look like https://splunk.example:8089")
+        if parsed.scheme == "http" and not insecure_http:
+            # The bearer token would cross the network in cleartext.
+            raise EnvironmentFailure("SPLUNK_URL is http://: the token would be sent in cleartext; use https://,"
+                                     " or pass --insecure-http for a lab server you trust")
         return cls(url=url, token=environ.get("SPLUNK_TOKEN", ""), verify_tls=not insecure)
 
 
