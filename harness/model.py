@@ -383,6 +383,13 @@ class Rule(Frozen):
     # add a second, misleading finding whenever one case is invalid.
     tests: tuple[TestCase, ...]
 
+    @field_validator("title")
+    @classmethod
+    def _sid_msg_map_field(cls, title: str) -> str:
+        if "||" in title:
+            raise ValueError("must not contain `||`: sid-msg.map separates its fields with it")
+        return title
+
     @model_validator(mode="after")
     def _cases(self) -> "Rule":
         names = [case.name for case in self.tests]

@@ -7,7 +7,6 @@ Sentinel YAML and ARM JSON, and SQL. A value that passes can never start a new l
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -23,18 +22,17 @@ Severity = Literal["low", "medium", "high", "critical"]
 Status = Literal["experimental", "test", "stable", "deprecated"]
 AttackId = Annotated[str, StringConstraints(pattern=r"^T\d{4}(\.\d{3})?$")]
 
-# Bidirectional overrides reorder what a reviewer sees (Trojan Source); they have no place in prose.
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Splunk substitutes $name$ tokens in notable titles/descriptions and risk messages.
 _SPLUNK_TOKEN = re.compile(r"\$[^$\s]*\$")
 
 
 def unsafe_characters(value: str, allowed: str = "") -> list[str]:
-    """Characters some target cannot carry raw: C0/C1 controls (NUL, VT, FF, FS-US, ESC, DEL, U+0085),
-    the Unicode line and paragraph separators (str.splitlines and YAML break lines on all of these),
-    surrogates, private-use code points and bidi overrides."""
-    return sorted({c for c in value if c not in allowed and (
-        unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs", "Co") or c in _BIDI_CONTROLS)})
+    """Characters some target cannot carry raw: everything str.isprintable() refuses but the space,
+    i.e. C0/C1 controls (NUL, VT, FF, FS-US, ESC, DEL, U+0085), format characters (bidi overrides,
+    which reorder what a reviewer sees; U+FEFF), separators other than the space (U+2028/U+2029
+    break lines for YAML and str.splitlines; U+00A0), surrogates and unassigned code points. Splunk
+    .conf writing and Suricata's msg refuse the same set, so nothing is refused later than here."""
+    return sorted({c for c in value if c not in allowed and c != " " and not c.isprintable()})
 
 
 def _describe(chars: list[str]) -> str:
@@ -44,7 +42,7 @@ def _describe(chars: list[str]) -> str:
 def _prose(value: str, allowed: str, what: str) -> str:
     bad = unsafe_characters(value, allowed)
     if bad:
-        raise ValueError(f"{what}: control or line-separator characters ({_describe(bad)}) are not allowed:"
+        raise ValueError(f"{what}: control, format or separator characters ({_describe(bad)}) are not allowed:"
                          " they would break the line in Suricata, Splunk .conf or Sentinel files")
     if value.rstrip().endswith("\\"):
         raise ValueError("must not end with a backslash: it would continue the line in Splunk .conf files")
