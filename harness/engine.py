@@ -211,6 +211,10 @@ class _OneProcessPerCase:
     def cleanup(self, job: Job) -> None:
         """Called when a case times out, before its process group is killed."""
 
+    def returncode(self, code: int) -> int:
+        """The command's exit code as Suricata's own (negative: killed by that signal)."""
+        return code
+
     def run_jobs(self, workspace: Workspace, jobs: list[Job], progress) -> None:
         faults: list[tuple[str, EngineError]] = []
         in_a_row = 0
@@ -223,6 +227,7 @@ class _OneProcessPerCase:
             try:
                 returncode, output = run_command(self.command(workspace, job), self.case_timeout,
                                                  f"on {job.pcap.name}", lambda: self.cleanup(job))
+                returncode = self.returncode(returncode)
                 if returncode != 0:
                     raise _failure(returncode, output, workspace, f"on {job.pcap.name}")
                 _check_output(job, output)
@@ -494,9 +499,16 @@ class ContainerEngine(_OneProcessPerCase):
                 self.image] + suricata_args(f"{self.config_data_dir}/suricata.yaml",
                                             f"{self.config_data_dir}/{RULES_FILENAME}", "/output", pcap="/input.pcap")
 
+    def returncode(self, code: int) -> int:
+        # docker/podman run exit with 128 + n when the container's process died of signal n.
+        return -(code - 128) if 128 < code < 160 else code
+
     def cleanup(self, job: Job) -> None:
         # Killing the client does not stop the container: stop it by the name we gave it.
-        subprocess.run([self.runtime, "kill", self.container_name(job)], capture_output=True, timeout=30)
+        try:
+            subprocess.run([self.runtime, "kill", self.container_name(job)], capture_output=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            pass   # the client is killed next either way; the fault is reported
 
     def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
         if not shutil.which(self.runtime):

@@ -242,3 +242,46 @@ def test_validate_fails_when_the_kusto_checker_cannot_run(tmp_project, monkeypat
     err = capsys.readouterr().err
     assert "node is not installed" in err and "--no-siem" in err
     assert main(["--root", str(tmp_project), "validate", "--no-siem"]) == EXIT_OK
+
+
+@pytest.mark.parametrize("engine", ["process", "container"])
+def test_process_and_container_engines_report_a_crash_the_same_way(tmp_project, fake_suricata, tmp_path, engine):
+    """docker/podman exit 128+n when Suricata dies of signal n; the message must not differ."""
+    from harness.engine import ContainerEngine, ProcessEngine
+    from harness.runner import run_suite
+    _generated(tmp_project)
+    fake_suricata("segv")
+    runtime = tmp_path / "fake-docker"   # drops `run ... IMAGE`, runs the fake Suricata, exits as docker does
+    runtime.write_text(f"#!/bin/sh\nwhile [ \"$1\" != docker.io/jasonish/suricata:7.0.10 ]; do shift; done; shift\n"
+                       f"{sys.executable} {FAKE} \"$@\"; code=$?; [ $code -gt 128 ] && exit $code\n"
+                       f"[ $code -lt 0 ] && exit $((128 - code)); exit $code\n")
+    runtime.chmod(0o755)
+    made = ContainerEngine(runtime=str(runtime)) if engine == "container" else ProcessEngine()
+    with pytest.raises(EngineError) as caught:
+        if engine == "process":
+            made.run_jobs(_workspace(tmp_project, tmp_path), _jobs(tmp_project, tmp_path), None)
+        else:
+            made.run(_workspace(tmp_project, tmp_path), _jobs(tmp_project, tmp_path))
+    assert "admin-login: suricata was killed by signal SIGSEGV on admin-login.pcap" in str(caught.value)
+
+
+def _workspace(root, tmp_path):
+    from harness.runner import prepare_workspace
+    return prepare_workspace(load_project(Project(root)), tmp_path / "ws")
+
+
+def _jobs(root, tmp_path):
+    from harness.engine import Job
+    return [Job(f"mqtt-admin-login/{name}", root / "pcaps" / "mqtt-admin-login" / f"{name}.pcap", tmp_path / "out" / name)
+            for name in ("admin-login", "anonymous-login")]
+
+
+def test_a_stray_value_error_is_an_internal_error_not_an_invalid_rule(tmp_project, monkeypatch, capsys):
+    import harness.cli as cli
+
+    def broken(args):
+        raise ValueError("a bug somewhere")
+    monkeypatch.setattr(cli, "cmd_lock", broken)   # parser() binds the verb when main() runs
+    assert cli.main(["--root", str(tmp_project), "lock"]) == EXIT_ENVIRONMENT
+    err = capsys.readouterr().err
+    assert "internal error: ValueError: a bug somewhere" in err and "Traceback" not in err
