@@ -7,6 +7,7 @@ import base64
 from scapy.packet import Packet
 
 from . import addresses as A
+from .forward import forwards_to
 from .session import TcpSession
 
 REASONS = {200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently",
@@ -55,6 +56,7 @@ def request(*, src: str = A.CORP_HOST, dst: str = A.IOT_DEVICE, sport: int = A.C
     return s.packets
 
 
+@forwards_to(request)
 def basic_auth(*, user: str = "admin", password: str = "admin", path: str = "/login",
                status: int = 200, **kw) -> list[Packet]:
     """HTTP request carrying ``Authorization: Basic base64(user:password)``."""
@@ -64,6 +66,7 @@ def basic_auth(*, user: str = "admin", password: str = "admin", path: str = "/lo
     return request(path=path, headers=headers, status=status, **kw)
 
 
+@forwards_to(request)
 def firmware_download(*, src: str = A.IOT_DEVICE, dst: str = A.EXTERNAL_HOST,
                       path: str = "/firmware/fw-2.1.0.bin", host: str = "updates.vendor.example",
                       size: int = 2048, **kw) -> list[Packet]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from harness.errors import EnvironmentFailure, RuleErrors, UsageError, describe_os_error, writing
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ENVIRONMENT = 0, 1, 2, 3
+NETWORKS_HELP = "another site plan instead of rules/networks.yaml (its traffic is cached under .cache/plans/)"
 
 
 def _console():
@@ -18,7 +19,13 @@ def _console():
 
 def _project(args):
     from harness.project import Project
-    return Project(Path(args.root).resolve()) if args.root else Project.find()
+    project = Project(Path(args.root).resolve()) if args.root else Project.find()
+    plan = getattr(args, "networks", None)
+    if plan:
+        if not Path(plan).is_file():
+            raise UsageError(f"--networks {plan}: no such file")
+        project = Project(project.root, Path(plan).resolve())
+    return project
 
 
 def _load(args, check_lock: bool = True):
@@ -32,15 +39,20 @@ def cmd_validate(args) -> int:
     only = [Path(p).resolve() for p in args.files] if args.files else None
     ruleset = load_project(project, only=only)
     from harness import pcapcheck, pcapinputs, pcaps
-    # Captures a case would replay: unreadable, empty or unsupported ones fail here, not at `test`.
+    from harness.traffic import plan_for
+    # Every role of every case must resolve on the site plan; captures a case would replay must be
+    # readable, non-empty and of a supported link type; committed generator pcaps must still be what
+    # their generators make (pcaps/generators.lock) -- all here, not first at `test`.
     refs = pcaps.all_refs(ruleset)
-    broken = [f for f in pcapcheck.case_findings(refs, project.pcaps_dir, project.root, missing_ok=True)
-              + pcapinputs.findings(refs, project.pcaps_dir, project.root, missing_ok=True)
-              if only is None or (project.root / f.path).resolve() in only]
-    if broken:
-        raise RuleErrors(broken)
+    problems = pcaps.role_findings(refs, project, ruleset.networks)
+    if not problems:
+        problems = (pcapcheck.case_findings(refs, project.generated_dir, project.pcaps_dir, project.root, missing_ok=True)
+                    + pcapinputs.findings(refs, project, plan_for(project, ruleset.networks), missing_ok=True))
+    problems = [f for f in problems if only is None or (project.root / f.path).resolve() in only]
+    if problems:
+        raise RuleErrors(problems)
     if not args.no_siem:
-        from harness.siem.settings import SiemSettings
+        from harness.backends.settings import SiemSettings
         from harness.siem.targets import check
         result = check(ruleset, SiemSettings())
         if result.skipped:   # "0 checked, ok" would be a silent pass: a check that cannot run fails
@@ -48,7 +60,8 @@ def cmd_validate(args) -> int:
         findings = [f for f in result.findings if only is None or (project.root / f.path).resolve() in only]
         if findings:
             raise RuleErrors(findings)
-        print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser")
+        print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser, "
+              f"{result.eql_queries} EQL queries the EQL parser")
     print(f"{len(ruleset.sources)} rules valid")
     return EXIT_OK
 
@@ -78,15 +91,21 @@ def cmd_build(args) -> int:
 def cmd_pcaps(args) -> int:
     from harness import pcaps
     ruleset = _load(args, check_lock=False)
+    project = ruleset.project
     refs = pcaps.all_refs(ruleset, args.rules or None)
     if args.check:
-        problems = pcaps.check_all(refs, ruleset.project.pcaps_dir)
+        problems = pcaps.check_all(refs, project, ruleset.networks)
         for problem in problems:
             print(problem, file=sys.stderr)
         print(f"{len(pcaps.generated(refs))} pcaps checked, {len(problems)} differ")
         return EXIT_FAILED if problems else EXIT_OK
-    written = pcaps.write_all(refs, ruleset.project.pcaps_dir)
-    print(f"{len(written)} pcaps up to date in {ruleset.project.pcaps_dir}")
+    if project.foreign_plan:
+        written = pcaps.ensure(refs, project, ruleset.networks)
+        print(f"{len(pcaps.generated(refs))} pcaps for {project.networks_file} up to date in {project.generated_dir}"
+              f" ({written} generated)")
+        return EXIT_OK
+    written = pcaps.write_all(refs, project, ruleset.networks)
+    print(f"{len(written)} pcaps up to date in {project.pcaps_dir}")
     return EXIT_OK
 
 
@@ -168,7 +187,7 @@ def cmd_deploy(args) -> int:
 
 def cmd_show(args) -> int:
     from rich.console import Console
-    from harness.siem.settings import SiemSettings
+    from harness.backends.settings import SiemSettings
     from harness.siem.show import panels
     ruleset = _load(args, check_lock=False)
     if args.rule not in {s.rule.id for s in ruleset.sources}:
@@ -179,7 +198,7 @@ def cmd_show(args) -> int:
 
 def cmd_golden(args) -> int:
     from harness.siem import golden
-    from harness.siem.settings import SiemSettings
+    from harness.backends.settings import SiemSettings
     ruleset = _load(args, check_lock=False)
     folder = ruleset.project.root / "tests" / "golden" / "siem"
     expected = golden.render(ruleset, SiemSettings())
@@ -205,6 +224,7 @@ def parser() -> argparse.ArgumentParser:
     validate = verbs.add_parser("validate", help="load and check every rule")
     validate.add_argument("files", nargs="*", help="report only findings in these files")
     validate.add_argument("--no-siem", action="store_true", help="skip the SPL lint and the Kusto parser check")
+    validate.add_argument("--networks", metavar="FILE", help=NETWORKS_HELP)
     validate.set_defaults(func=cmd_validate)
     show = verbs.add_parser("show", help="print every target of one rule side by side")
     show.add_argument("rule", help="rule id")
@@ -215,16 +235,19 @@ def parser() -> argparse.ArgumentParser:
     verbs.add_parser("lock", help="record rule hashes in rules.lock").set_defaults(func=cmd_lock)
     build = verbs.add_parser("build", help="compile rules into an output folder")
     build.add_argument("--out", default="build", help="output folder (replaced as a whole)")
+    build.add_argument("--networks", metavar="FILE", help=NETWORKS_HELP)
     build.set_defaults(func=cmd_build)
     pcaps = verbs.add_parser("pcaps", help="write generator pcaps, or --check them")
     pcaps.add_argument("rules", nargs="*")
     pcaps.add_argument("--check", action="store_true", help="fail when a committed pcap differs")
+    pcaps.add_argument("--networks", metavar="FILE", help=NETWORKS_HELP)
     pcaps.set_defaults(func=cmd_pcaps)
     test = verbs.add_parser("test", help="replay every case through Suricata")
     test.add_argument("rules", nargs="*")
     test.add_argument("--engine", default="batch", choices=["batch", "process", "container"])
     test.add_argument("--junit", help="write JUnit XML here")
     test.add_argument("--keep", help="keep eve.json files in this folder")
+    test.add_argument("--networks", metavar="FILE", help=NETWORKS_HELP)
     test.set_defaults(func=cmd_test)
     new = verbs.add_parser("new", help="scaffold CATEGORY/ID")
     new.add_argument("name")
@@ -238,11 +261,11 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("folder")
     verify.add_argument("--pubkey", help="PEM public key the signature must verify with")
     verify.set_defaults(func=cmd_verify)
-    deploy = verbs.add_parser("deploy", help="create/update the rules in Splunk or Sentinel")
-    deploy.add_argument("target", choices=["splunk", "sentinel"])
+    deploy = verbs.add_parser("deploy", help="create/update the rules in Splunk, Sentinel or Elastic (Kibana)")
+    deploy.add_argument("target", choices=["splunk", "sentinel", "elastic"])
     deploy.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     deploy.add_argument("--existing", help="JSON of what exists on the target instead of asking it (implies no changes)")
-    deploy.add_argument("--insecure", action="store_true", help="Splunk: skip TLS certificate verification")
+    deploy.add_argument("--insecure", action="store_true", help="Splunk, Kibana: skip TLS certificate verification")
     deploy.add_argument("--insecure-http", action="store_true",
                         help="Splunk: allow an http:// SPLUNK_URL (the token is then sent in cleartext)")
     deploy.add_argument("--subscription", help="Sentinel: subscription id (default $AZURE_SUBSCRIPTION_ID)")

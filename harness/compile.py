@@ -26,11 +26,10 @@ class CompiledRules:
 
 def compile_rules(ruleset: RuleSet, version: str = "dev") -> CompiledRules:
     backend = SuricataBackend()
-    lines = [f"# iotdetect {version}: {len(ruleset.sources)} rules. Generated from rules/*.yaml; do not edit."]
+    active = sorted(ruleset.active(), key=lambda s: s.rule.sid)
+    lines = [f"# iotdetect {version}: {len(active)} rules. Generated from rules/*.yaml; do not edit."]
     sources: dict[int, RuleSource] = {}
-    for source in sorted(ruleset.sources, key=lambda s: s.rule.sid):
-        if source.rule.status == "deprecated":
-            continue
+    for source in active:
         # The loader refuses unsafe folder names; printable() keeps even an unchecked path on one line.
         lines.append(f"# {source.rule.id} ({printable(rel(source.path, ruleset.project.root))})")
         lines.append(backend.compile(source.rule))

@@ -324,6 +324,19 @@ class Traffic(Frozen):
     generator: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")] | None = None
     args: dict[str, Any] = {}
     pcap: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./-]+\.pcap(ng)?$")] | None = None
+    # A capture's own addresses -> the roles (or addresses) they take on the site plan, rewritten at replay.
+    hosts: dict[str, Annotated[str, StringConstraints(pattern=r"^(\$[A-Z][A-Z0-9_]*(\[[1-9][0-9]*\])?|[0-9A-Fa-f:.]+)$")]] = {}
+
+    @field_validator("hosts")
+    @classmethod
+    def _literal_keys(cls, hosts: dict[str, str]) -> dict[str, str]:
+        for address, target in hosts.items():
+            for value in (address, target) if not target.startswith("$") else (address,):
+                try:
+                    ipaddress.ip_address(value)
+                except ValueError:
+                    raise ValueError(f"{value!r} is not an IP address (hosts maps a capture's addresses to roles)") from None
+        return hosts
 
     @model_validator(mode="after")
     def _one_source(self) -> "Traffic":
@@ -331,6 +344,8 @@ class Traffic(Frozen):
             raise ValueError("give exactly one of generator or pcap")
         if self.pcap is not None and (self.pcap.startswith("/") or ".." in self.pcap.split("/")):
             raise ValueError("pcap must be a path inside the repository's pcaps/ folder")
+        if self.hosts and self.pcap is None:
+            raise ValueError("hosts maps the addresses of a capture: give it with pcap, not with a generator")
         return self
 
 

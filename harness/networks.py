@@ -47,7 +47,7 @@ class Networks:
 def load(path: Path, root: Path | None = None) -> tuple[Networks | None, list[Finding]]:
     name = rel(path, root)
     try:
-        data, lines = yamlsource.load(path)
+        data, lines = yamlsource.load(path, root)
     except FileNotFoundError:
         return None, [Finding(name, 0, "", "network variables file is missing")]
     except yamlsource.YamlSourceError as exc:

@@ -104,13 +104,13 @@ def _summary(packets: int, linktypes: tuple[int, ...]) -> PcapSummary:
     return PcapSummary(packets, linktypes)
 
 
-def case_findings(refs, pcaps_dir: Path, root: Path, *, missing_ok: bool = False) -> list:
+def case_findings(refs, generated_dir: Path, captures_dir: Path, root: Path, *, missing_ok: bool = False) -> list:
     """A located finding for every case (CaseRef/BaselineRef) whose capture cannot be replayed.
     missing_ok: a generator pcap not written yet is not reported (validate runs before `pcaps`)."""
     from harness.errors import Finding, rel
     findings = []
     for ref in refs:
-        path = ref.pcap_path(pcaps_dir)
+        path = ref.pcap_path(generated_dir, captures_dir)
         if missing_ok and ref.traffic.generator and not path.exists():
             continue
         try:

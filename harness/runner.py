@@ -12,7 +12,8 @@ from harness import pcapcheck, pcapinputs
 from harness.errors import RuleErrors, writing
 from harness.engine import Engine, Job, Workspace, alerts, read_eve
 from harness.loader import RuleSet
-from harness.pcaps import BaselineRef, CaseRef, all_refs
+from harness.pcaps import BaselineRef, CaseRef, all_refs, ensure
+from harness.traffic import plan_for, stage_capture
 
 
 @dataclass(frozen=True)
@@ -52,25 +53,33 @@ class Verdict:
         return "\n".join(lines)
 
 
-def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = None) -> Workspace:
-    compiled: CompiledRules = compile_rules(ruleset)
+def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = None,
+                      compiled: CompiledRules | None = None) -> Workspace:
+    """compiled: the rule set's Suricata text when the caller has it already (build compiles once)."""
+    compiled = compiled or compile_rules(ruleset)
     write_harness_config(ruleset, folder, data_dir=data_dir)
     (folder / RULES_FILENAME).write_text(compiled.text, encoding="utf-8")
     return Workspace(folder, compiled, ruleset.project.root)
 
 
 def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engine, workdir: Path, progress=None) -> list[Verdict]:
+    """Every case on the ruleset's site plan: generator pcaps of that plan (generated into the cache
+    first when it is not the project's own), captures rewritten onto its hosts where they map them."""
+    project = ruleset.project
+    plan = plan_for(project, ruleset.networks)
+    ensure(refs, project, plan)
+    generated_dir, captures_dir = project.generated_dir, project.pcaps_dir
     # Missing, unreadable, unsupported or empty captures are located errors before anything runs:
     # Suricata would read an empty one silently and a negative case would pass.
-    problems = pcapcheck.case_findings(refs, ruleset.project.pcaps_dir, ruleset.project.root)
-    # A generator changed since its pcap was written: replaying the old pcap would prove nothing.
-    problems += pcapinputs.findings([r for r in refs if r.pcap_path(ruleset.project.pcaps_dir).is_file()],
-                                    ruleset.project.pcaps_dir, ruleset.project.root)
+    problems = pcapcheck.case_findings(refs, generated_dir, captures_dir, project.root)
+    # A generator changed since its committed pcap was written: replaying the old one proves nothing.
+    problems += pcapinputs.findings(refs, project, plan, missing_ok=True)
     if problems:
         raise RuleErrors(problems)
     workspace = prepare_workspace(ruleset, workdir / "engine", engine.config_data_dir)
-    jobs = {ref.key: Job(ref.key, ref.pcap_path(ruleset.project.pcaps_dir), workdir / "cases" / ref.key)
-            for ref in refs}
+    pcaps = {ref.key: stage_capture(ref, plan, ref.pcap_path(generated_dir, captures_dir), workdir / "captures",
+                                    project.root) for ref in refs}
+    jobs = {ref.key: Job(ref.key, pcaps[ref.key], workdir / "cases" / ref.key) for ref in refs}
     for job in jobs.values():      # Suricata appends to eve.json: a kept folder must not leak old alerts
         if job.outdir.exists():
             shutil.rmtree(job.outdir)

@@ -2,6 +2,7 @@
 (IDS verdict tests, SIEM semantics tests) reads its results."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,13 @@ REPO = Path(__file__).resolve().parent.parent
 
 def repo_project() -> Project:
     return Project(REPO)
+
+
+@functools.cache
+def default_plan():
+    """The repository's own site plan (rules/networks.yaml), prepared for role resolution."""
+    from harness.pcaps import plan_for
+    return plan_for(REPO)
 
 
 @pytest.fixture(scope="session")

@@ -126,15 +126,15 @@ def test_two_rejected_rules_give_two_findings(tmp_project, tmp_path):
 
 def _threshold_pairs(tmp_project, tmp_path, pairs: int):
     """Five HTTP sessions 25 s apart (a threshold entry, no alert), then five 2 s apart (must alert)."""
-    from generators import registry
     from generators.pcapio import write_pcap
+    from harness.pcaps import generate
     (tmp_project / "rules" / "scanning").mkdir()
     shutil.copyfile(REPO_GUIDE_RULE, tmp_project / "rules" / "scanning" / REPO_GUIDE_RULE.name)
     write_lock(tmp_project)
-    sessions = registry.get("repeat.sessions")
     slow, fast = tmp_path / "slow.pcap", tmp_path / "fast.pcap"
-    write_pcap(sessions(generator="http.request", count=5, interval=25, args={"path": "/"}), slow)
-    write_pcap(sessions(generator="http.request", count=5, interval=2, args={"path": "/"}), fast)
+    for pcap, interval in ((slow, 25), (fast, 2)):
+        write_pcap(generate("repeat.sessions", {"generator": "http.request", "count": 5, "interval": interval,
+                                                "args": {"path": "/"}}, root=tmp_project), pcap)
     jobs = [Job(f"{kind}/{n}", pcap, tmp_path / "out" / kind / str(n))
             for n in range(pairs) for kind, pcap in (("slow", slow), ("fast", fast))]
     return load_project(Project(tmp_project)), jobs

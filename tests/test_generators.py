@@ -7,6 +7,8 @@ from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.inet6 import IPv6
 
 from generators import registry
+from harness.pcaps import generate
+from tests.conftest import default_plan
 from generators.dnp3 import crc16_dnp, request_bytes
 from generators.pcapio import pcap_bytes, write_pcap
 from generators.session import TcpSession, UdpExchange, split, syn_attempt
@@ -14,8 +16,7 @@ from generators.session import TcpSession, UdpExchange, split, syn_attempt
 
 @pytest.mark.parametrize("name", registry.names())
 def test_every_generator_is_deterministic_and_sorted(name):
-    gen = registry.get(name)
-    a, b = gen(), gen()
+    a, b = generate(name, plan=default_plan()), generate(name, plan=default_plan())
     assert a, name
     assert pcap_bytes(a) == pcap_bytes(b)
     times = [float(p.time) for p in a]
@@ -23,9 +24,9 @@ def test_every_generator_is_deterministic_and_sorted(name):
 
 
 def test_write_pcap_creates_parents_and_is_byte_identical(tmp_path):
-    pkts = registry.get("mqtt.connect")(username="admin", password="admin")
+    pkts = generate("mqtt.connect", {"username": "admin", "password": "admin"}, default_plan())
     p1 = write_pcap(pkts, tmp_path / "a" / "b" / "x.pcap")
-    p2 = write_pcap(registry.get("mqtt.connect")(username="admin", password="admin"),
+    p2 = write_pcap(generate("mqtt.connect", {"username": "admin", "password": "admin"}, default_plan()),
                     tmp_path / "y.pcap")
     assert p1.read_bytes() == p2.read_bytes()
     assert p1.read_bytes()[:4] == bytes.fromhex("d4c3b2a1")  # LE classic pcap magic
@@ -81,7 +82,7 @@ def test_tcp_session_seq_ack_continuity():
 @pytest.mark.parametrize("name", ["telnet.session", "http.request", "ftp.retr", "mqtt.publish",
                                   "dnp3.request", "enip.cip_request", "tls.client_hello"])
 def test_generators_keep_seq_ack_continuity(name):
-    _check_continuity(registry.get(name)())
+    _check_continuity(generate(name, plan=default_plan()))
 
 
 def test_ipv6_session():
@@ -101,11 +102,11 @@ def test_split():
 def test_syn_attempt_and_scan_spacing():
     pk = syn_attempt("10.1.1.50", 40000, "192.168.200.10", 23)
     assert [str(p[TCP].flags) for p in pk] == ["S", "RA"]
-    scan = registry.get("tcp.syn_scan")(count=5, interval=10.0, dport=23)
+    scan = generate("tcp.syn_scan", {"count": 5, "interval": 10.0, "dport": 23}, default_plan())
     syns = [p for p in scan if str(p[TCP].flags) == "S"]
     assert len(syns) == 5
     assert [float(p.time) - float(syns[0].time) for p in syns] == [0, 10, 20, 30, 40]
-    ports = registry.get("tcp.syn_scan")(dports=[21, 22, 23])
+    ports = generate("tcp.syn_scan", {"dports": [21, 22, 23]}, default_plan())
     assert [p[TCP].dport for p in ports if str(p[TCP].flags) == "S"] == [21, 22, 23]
 
 

@@ -4,7 +4,7 @@ import jsonschema
 import pytest
 
 from harness.packaging import sentinel, sentinel_ingest
-from harness.siem.settings import load_schema
+from harness.backends.settings import load_schema
 from tests import arm_schema
 from tests.packaging_project import load, make_release_project
 

@@ -21,7 +21,7 @@ from harness.backends.kql import KqlBackend
 from harness.backends.spl import SplBackend
 from harness.backends.sql import SqlBackend
 from harness.siem.evaluate import EveEvaluator
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 from harness.siem.spl_lint import tokenize
 from tests.siem_helpers import NETWORKS, kusto_session, make_rule, write_eve  # noqa: F401  (fixture)
 

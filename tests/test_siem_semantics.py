@@ -11,10 +11,10 @@ import json
 
 import pytest
 
+from harness.backends.logic import hunt_plan
 from harness.loader import load_project
 from harness.pcaps import CaseRef, all_refs
 from harness.siem.evaluate import EveEvaluator
-from harness.siem.logic import hunt_plan
 from tests.conftest import repo_project
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from harness.backends.spl import SplBackend
 from harness.siem import spl_lint
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 from harness.siem.targets import check, compile_all
 from tests.siem_helpers import NETWORKS, make_rule
 

@@ -10,7 +10,7 @@ import pytest
 from harness.backends.kql import KqlBackend
 from harness.backends.spl import SplBackend
 from harness.siem.evaluate import EveEvaluator
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 from tests.siem_helpers import NETWORKS, T0, make_rule, syn_flow, write_eve
 
 SCAN = {"protocol": "tcp", "source": ["!$IOT_NET", "!$MGMT_NET"], "destination": "$IOT_NET", "tcp_flags": "S,CE",

@@ -4,13 +4,14 @@ from __future__ import annotations
 import re
 
 from harness.backends import suricata_text as esc
-from harness.model import APP_PROTOCOLS_TCP, Condition, PayloadMatch, Rule
+from harness.backends.flow import default_flow
+from harness.backends.settings import SiemSettings
+from harness.model import Condition, PayloadMatch, Rule
 from harness.networks import Networks
 from harness.templating import environment
 
 SIGNATURE_SEVERITY = {"low": "Minor", "medium": "Major", "high": "Major", "critical": "Critical"}
 PRIORITY = {"critical": 1, "high": 2, "medium": 3, "low": 4}
-_TCP_CARRIED = set(APP_PROTOCOLS_TCP) | {"tcp"}
 
 
 def address(items: tuple[str, ...]) -> str:
@@ -75,19 +76,6 @@ def _payload_options(match: PayloadMatch) -> list[str]:
     return options
 
 
-def default_flow(rule: Rule) -> tuple[str, ...]:
-    det = rule.detection
-    if det.flow is not None:
-        return det.flow
-    if det.tcp_flags:
-        return ()
-    if det.protocol in _TCP_CARRIED and (det.where or det.payload or det.protocol != "tcp"):
-        return ("established", "to_server")
-    if det.protocol not in ("ip", "icmp", "tcp", "udp"):
-        return ("to_server",)
-    return ()
-
-
 def _metadata(rule: Rule) -> str:
     pairs = [("created_at", rule.created.strftime("%Y_%m_%d")), ("updated_at", rule.updated.strftime("%Y_%m_%d")),
              ("signature_severity", SIGNATURE_SEVERITY[rule.severity]),
@@ -130,11 +118,14 @@ def rule_options(rule: Rule) -> list[str]:
 
 class SuricataBackend:
     name = "suricata"
+    title = "Suricata"
+    lexer = "text"
 
     def __init__(self) -> None:
         self._template = environment().get_template("suricata_rule.j2")
 
-    def compile(self, rule: Rule) -> str:
+    def compile(self, rule: Rule, networks: Networks | None = None, settings: SiemSettings | None = None) -> str:
+        """One rule line. Addresses stay variables (vars.address-groups), so networks are not needed."""
         det = rule.detection
         return self._template.render(
             action="alert", protocol=det.protocol,

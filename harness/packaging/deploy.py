@@ -1,10 +1,10 @@
-"""Deploy orchestration shared by both targets: want vs have -> plan -> (unless dry run) apply."""
+"""Deploy orchestration shared by every target: want vs have -> plan -> (unless dry run) apply."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from harness.loader import RuleSet
-from harness.packaging import deploy_sentinel, deploy_splunk, plan
+from harness.packaging import deploy_elastic, deploy_sentinel, deploy_splunk, plan
 from harness.packaging.siem_outputs import compile_siem
 
 
@@ -50,12 +50,21 @@ def _sentinel(rules, siem, environ, options: DeployOptions):
     return steps, apply
 
 
+def _elastic(rules, siem, environ, options: DeployOptions):
+    want = deploy_elastic.desired(rules, siem)
+    if options.existing is not None:
+        return deploy_elastic.make_plan(want, options.existing), None
+    kibana = deploy_elastic.Kibana(deploy_elastic.KibanaTarget.from_env(environ, insecure=options.insecure))
+    steps = deploy_elastic.make_plan(want, kibana.existing(want))
+    return steps, lambda: kibana.apply(want, steps)
+
+
 # Target name -> function returning (plan, apply-callable or None when nothing can be applied).
-TARGETS = {"splunk": _splunk, "sentinel": _sentinel}
+TARGETS = {"splunk": _splunk, "sentinel": _sentinel, "elastic": _elastic}
 
 
 def deploy(target: str, ruleset: RuleSet, environ, options: DeployOptions, echo=print) -> list[plan.Step]:
-    rules = [r for r in ruleset.rules if r.status != "deprecated"]
+    rules = [s.rule for s in ruleset.active()]
     steps, apply = TARGETS[target](rules, compile_siem(ruleset, rules), environ, options)
     for step in steps:
         echo(str(step))

@@ -14,7 +14,8 @@ from harness.build import version
 from harness.errors import EnvironmentFailure, Finding, RuleErrors, rel as relpath
 from harness.loader import RuleSet
 from harness.model import Rule
-from harness.packaging import changelog, manifest, navigator, report, sentinel, sentinel_ingest, splunk_app, suricata_pack
+from harness.packaging import (changelog, elastic_rules, manifest, navigator, report, sentinel, sentinel_ingest,
+                               sigma_pack, splunk_app, suricata_pack)
 from harness.packaging.siem_outputs import SiemOutputs, compile_siem
 from harness.staging import staged_folder
 from harness.templating import environment
@@ -88,6 +89,22 @@ def stage_sentinel(rel: Release, folder: Path) -> None:
         _json(sentinel_ingest.template(rel.siem.schema, rel.version)), encoding="utf-8")
 
 
+def stage_elastic(rel: Release, folder: Path) -> None:
+    docs = elastic_rules.kibana_rules(rel.rules, rel.siem.eql, load_catalog())
+    problems = [f"{doc['name']}: {p}" for doc in docs for p in elastic_rules.check(doc)]
+    if problems:
+        raise ValueError("Kibana rules the detection engine would refuse:\n  " + "\n  ".join(problems))
+    (folder / "elastic").mkdir()
+    (folder / "elastic" / "iotdetect-kibana-rules.ndjson").write_text(elastic_rules.render_ndjson(docs),
+                                                                      encoding="utf-8")
+
+
+def stage_sigma(rel: Release, folder: Path) -> None:
+    (folder / "sigma").mkdir()
+    for name, text in sigma_pack.files(rel.rules, rel.ruleset.networks).items():
+        (folder / "sigma" / name).write_text(text, encoding="utf-8")
+
+
 def stage_navigator(rel: Release, folder: Path) -> None:
     (folder / "navigator").mkdir()
     for domain, layer in navigator.layers(rel.rules, load_catalog(), rel.version).items():
@@ -112,7 +129,8 @@ def stage_changelog(rel: Release, folder: Path) -> None:
 
 # Target name -> stage writing that part of the release folder.
 STAGES: dict[str, Callable[[Release, Path], None]] = {
-    "suricata": stage_suricata, "splunk": stage_splunk, "sentinel": stage_sentinel,
+    "suricata": stage_suricata, "splunk": stage_splunk, "sentinel": stage_sentinel, "elastic": stage_elastic,
+    "sigma": stage_sigma,
     "navigator": stage_navigator, "report": stage_report, "changelog": stage_changelog,
 }
 
@@ -124,7 +142,7 @@ def _json(data) -> str:
 def dist(ruleset: RuleSet, options: DistOptions) -> Path:
     release = version()
     check_version_source(ruleset.project.root, release)
-    rules = [r for r in ruleset.rules if r.status != "deprecated"]
+    rules = [s.rule for s in ruleset.active()]
     mtime = options.mtime if options.mtime is not None else default_mtime(list(ruleset.rules))
     rel = Release(ruleset, rules, release, mtime, compile_siem(ruleset, rules), options.baseline)
     final = options.out / f"iotdetect-{release}"

@@ -3,7 +3,7 @@ and a data collection rule reading /var/log/suricata/eve.json through Azure Moni
 from __future__ import annotations
 
 from harness.packaging.sentinel import TEMPLATE_SCHEMA, content_version
-from harness.siem.settings import TableSchema
+from harness.backends.settings import TableSchema
 
 TABLE_API = "2022-10-01"
 DCR_API = "2022-06-01"
