@@ -53,6 +53,8 @@ def write_harness_config(ruleset: RuleSet, folder: Path, data_dir: Path | None =
 
 
 _SIGNATURE_ERROR = re.compile(r'error parsing signature ".*" from file (?P<file>\S+) at line (?P<line>\d+)')
+_VARIABLE_ERROR = re.compile(r'failed to parse (?:address|port) var "(?P<var>[^"]+)"')
+NETWORKS_FILE = "rules/networks.yaml"
 _ERROR_LINE = re.compile(r"^(?:\[\d+\] )?(?:E|Error): (?P<msg>.*)$")
 
 
@@ -79,6 +81,10 @@ def map_suricata_errors(output: str, compiled: CompiledRules, root: Path) -> Rul
             pending = []
         else:
             pending.append(message)
+            variable = _VARIABLE_ERROR.search(message)
+            if variable:   # the site plan's address/port groups: invalid input, not the environment
+                findings.append(Finding(NETWORKS_FILE, 0, variable.group("var"), "Suricata: " + "; ".join(pending)))
+                pending = []
     # After a rule error Suricata adds "Loading signatures failed.": the rule finding says it all.
     if not findings:
         return EngineError("Suricata failed" + (": " + "; ".join(pending)[:1000] if pending else ""), tail(output))
