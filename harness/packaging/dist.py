@@ -11,6 +11,7 @@ from typing import Callable
 
 from harness.attack import load_catalog
 from harness.build import version
+from harness.errors import EnvironmentFailure, Finding, RuleErrors, rel as relpath
 from harness.loader import RuleSet
 from harness.model import Rule
 from harness.packaging import (changelog, elastic_rules, manifest, navigator, report, sentinel, sentinel_hunting,
@@ -52,7 +53,7 @@ def check_version_source(root: Path, release: str) -> None:
     if pyproject.is_file():
         declared = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
         if declared != release:
-            raise RuntimeError(f"pyproject.toml says {declared} but the installed package says {release}:"
+            raise EnvironmentFailure(f"pyproject.toml says {declared} but the installed package says {release}:"
                                " run `.venv/bin/pip install -e .` first")
 
 
@@ -75,13 +76,16 @@ def stage_sentinel(rel: Release, folder: Path) -> None:
     tactics = sentinel.load_tactics()
     docs = []
     problems = []
+    sources = {source.rule.id: source for source in rel.ruleset.sources}
     for rule in sorted(rel.rules, key=lambda r: r.sid):
         doc = sentinel.detection(rule, rel.siem.kql[rule.id].alert, tactics)
-        problems += [f"{rule.id}: {p}" for p in sentinel.check_limits(doc)]
+        source = sources[rule.id]
+        problems += [Finding(relpath(source.path, rel.ruleset.project.root), source.line("siem"), "siem",
+                             f"Sentinel: {p}") for p in sentinel.check_limits(doc)]
         docs.append((doc, rule))
         (target / "rules" / f"{rule.id}.yaml").write_text(sentinel.render_yaml(doc), encoding="utf-8")
-    if problems:
-        raise ValueError("Sentinel limits exceeded:\n  " + "\n  ".join(problems))
+    if problems:   # the model checks schedule and lookback at load; what remains is the query size
+        raise RuleErrors(problems)
     (target / "azuredeploy.json").write_text(_json(sentinel.arm_template(docs, rel.version)), encoding="utf-8")
     hunts = []
     (target / "hunting").mkdir()
