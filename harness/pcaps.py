@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from harness import yamlsource
-from harness.errors import Finding, RuleErrors, rel
+from harness import pcapinputs, yamlsource
+from harness.errors import Finding, RuleErrors, UsageError, rel
 from harness.loader import RuleSet, RuleSource, validation_findings
 from harness.model import Baseline, TestCase, Traffic
 from harness.networks import Networks
@@ -96,7 +96,7 @@ def baseline_refs(project: Project) -> list[BaselineRef]:
     findings, refs = [], []
     for path in sorted((project.root / "baselines").glob("*.yaml")):
         try:
-            data, lines = yamlsource.load(path)
+            data, lines = yamlsource.load(path, project.root)
             refs.append(BaselineRef(Baseline.model_validate(data), path))
         except yamlsource.YamlSourceError as exc:
             findings.append(Finding(rel(path, project.root), exc.line, "", exc.message))
@@ -112,9 +112,9 @@ def case_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseR
     if wanted:
         unknown = wanted - {s.rule.id for s in ruleset.sources}
         if unknown:
-            raise KeyError(f"no such rule: {', '.join(sorted(unknown))}")
-    return [CaseRef(s, c) for s in sorted(ruleset.sources, key=lambda s: s.rule.id)
-            if (wanted is None or s.rule.id in wanted) and s.rule.status != "deprecated" for c in s.rule.tests]
+            raise UsageError(f"no such rule: {', '.join(sorted(unknown))}")
+    return [CaseRef(s, c) for s in sorted(ruleset.active(), key=lambda s: s.rule.id)
+            if wanted is None or s.rule.id in wanted for c in s.rule.tests]
 
 
 def generated(refs: list[CaseRef]) -> list[CaseRef]:
@@ -137,6 +137,8 @@ def write_all(refs: list[CaseRef], pcaps_dir: Path | Project, plan: Plan | Netwo
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != data:
             path.write_bytes(data)
+    if out_dir == project.pcaps_dir:   # committed pcaps: record what they were made from
+        pcapinputs.record(refs, project, plan)
     return [p for p, _ in rendered]
 
 

@@ -32,7 +32,7 @@ def test_the_plan_validates(plan, plan_runs):
     """What `iotdetect validate --networks tests/plans/<plan>.yaml` checks: every role resolves, and the
     SPL lint and the Kusto parser accept every search compiled with the plan's networks."""
     from harness.pcaps import role_findings
-    from harness.siem.settings import SiemSettings
+    from harness.backends.settings import SiemSettings
     from harness.siem.targets import check
     ruleset = plan_runs.ruleset(plan)
     assert not role_findings(all_refs(ruleset), ruleset.project, ruleset.networks)

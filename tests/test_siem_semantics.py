@@ -14,10 +14,10 @@ import json
 
 import pytest
 
+from harness.backends.logic import hunt_plan
 from harness.loader import load_project
 from harness.pcaps import CaseRef, all_refs
 from harness.siem.evaluate import EveEvaluator
-from harness.siem.logic import hunt_plan
 from tests.conftest import plan_case_id, plan_names, repo_project
 
 
