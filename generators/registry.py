@@ -36,6 +36,8 @@ GENERATORS: dict[str, str] = {
     "modbus.write_register": "modbus:write_register",
     "modbus.write_coil": "modbus:write_coil",
     "mqtt.connect": "mqtt:connect",
+    "multiday.anomaly": "multiday:anomaly",
+    "multiday.hour": "multiday:hour",
     "mqtt.publish": "mqtt:publish",
     "mqtt.subscribe": "mqtt:subscribe",
     "ntp.query": "ntp:query",

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.compile import CompiledRules, RULES_FILENAME, compile_rules, write_harness_config
-from harness.errors import Finding, RuleErrors, rel
+from harness import pcapcheck, pcapinputs
+from harness.errors import RuleErrors, writing
 from harness.engine import Engine, Job, Workspace, alerts, read_eve
 from harness.loader import RuleSet
 from harness.pcaps import BaselineRef, CaseRef, all_refs, ensure
@@ -70,11 +71,13 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
     plan = plan_for(project, ruleset.networks)
     ensure(refs, project, plan)
     generated_dir, captures_dir = project.generated_dir, project.pcaps_dir
-    missing = [ref for ref in refs if not ref.pcap_path(generated_dir, captures_dir).is_file()]
-    if missing:
-        raise RuleErrors([Finding(*ref.error_location(project.root), "traffic",
-                                  f"{rel(ref.pcap_path(generated_dir, captures_dir), project.root)} is missing:"
-                                  " run `iotdetect pcaps`") for ref in missing])
+    # Missing, unreadable, unsupported or empty captures are located errors before anything runs:
+    # Suricata would read an empty one silently and a negative case would pass.
+    problems = pcapcheck.case_findings(refs, generated_dir, captures_dir, project.root)
+    # A generator changed since its committed pcap was written: replaying the old one proves nothing.
+    problems += pcapinputs.findings(refs, project, plan, missing_ok=True)
+    if problems:
+        raise RuleErrors(problems)
     workspace = prepare_workspace(ruleset, workdir / "engine", engine.config_data_dir, config=config)
     pcaps = {ref.key: stage_capture(ref, plan, ref.pcap_path(generated_dir, captures_dir), workdir / "captures",
                                     project.root) for ref in refs}
@@ -101,8 +104,9 @@ def run_suite(ruleset: RuleSet, engine: Engine, rule_ids: list[str] | None = Non
     `keep` when given, else to a temporary folder removed afterwards. config: see prepare_workspace."""
     refs = all_refs(ruleset, rule_ids or None)
     if keep is not None:
-        return run_cases(ruleset, refs, engine, keep, progress, config)
-    with tempfile.TemporaryDirectory(prefix="iotdetect-run-") as tmp:
+        with writing(keep):
+            return run_cases(ruleset, refs, engine, keep, progress, config)
+    with writing(Path(tempfile.gettempdir())), tempfile.TemporaryDirectory(prefix="iotdetect-run-") as tmp:
         return run_cases(ruleset, refs, engine, Path(tmp), progress, config)
 
 

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from harness.errors import EnvironmentFailure
 from harness.model import Rule
 from harness.packaging import plan, splunk_app
 from harness.packaging.siem_outputs import SiemOutputs
@@ -25,10 +26,17 @@ class SplunkTarget:
         return f"SplunkTarget(url={self.url!r}, app={self.app!r}, verify_tls={self.verify_tls})"
 
     @classmethod
-    def from_env(cls, environ, insecure: bool = False) -> "SplunkTarget":
+    def from_env(cls, environ, insecure: bool = False, insecure_http: bool = False) -> "SplunkTarget":
         url = environ.get("SPLUNK_URL", "")
         if not url:
-            raise ValueError("SPLUNK_URL is not set (e.g. https://splunk.example:8089)")
+            raise EnvironmentFailure("SPLUNK_URL is not set (e.g. https://splunk.example:8089)")
+        parsed = urlparse(url)
+        if parsed.scheme not in ("https", "http") or not parsed.hostname:
+            raise EnvironmentFailure("SPLUNK_URL must look like https://splunk.example:8089")
+        if parsed.scheme == "http" and not insecure_http:
+            # The bearer token would cross the network in cleartext.
+            raise EnvironmentFailure("SPLUNK_URL is http://: the token would be sent in cleartext; use https://,"
+                                     " or pass --insecure-http for a lab server you trust")
         return cls(url=url, token=environ.get("SPLUNK_TOKEN", ""), verify_tls=not insecure)
 
 
@@ -70,7 +78,7 @@ def talking_to(target: SplunkTarget, doing: str):
     except Exception as exc:   # noqa: BLE001 - SDK/network errors vary; report the kind, not the request
         status = getattr(exc, "status", None)
         detail = f"{type(exc).__name__}" + (f" (HTTP {status})" if status else "")
-        raise RuntimeError(f"Splunk at {parsed.scheme}://{parsed.hostname}:{parsed.port or 8089}: {doing} failed:"
+        raise EnvironmentFailure(f"Splunk at {parsed.scheme}://{parsed.hostname}:{parsed.port or 8089}: {doing} failed:"
                            f" {detail}") from None
 
 

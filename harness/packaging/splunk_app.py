@@ -95,7 +95,7 @@ def app_files(rules: list[Rule], queries: dict, macros: dict[str, tuple[str, tup
 
 
 def _hunt_event_types(rules: list[Rule], queries: dict) -> list[str]:
-    from harness.siem.logic import hunt_plan
+    from harness.backends.logic import hunt_plan
     return sorted({plan.event_type for rule in rules if queries[rule.id].hunt
                    for plan, _ in [hunt_plan(rule)] if plan is not None})
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from harness.backends.suricata import SuricataBackend, address_groups
 from harness.loader import RuleSet
-from harness.siem.logic import hunt_plan
+from harness.backends.logic import hunt_plan
 
 TRANSPORTS = frozenset({"ip", "tcp", "udp", "icmp", "tcp-pkt", "tcp-stream"})
 # Parsers Suricata 7 leaves off when suricata.yaml does not mention them (the others default on).
