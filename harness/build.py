@@ -30,8 +30,18 @@ def stage_suricata(ruleset: RuleSet, folder: Path, release: str) -> CompiledRule
     return compiled
 
 
+def stage_inventory(ruleset: RuleSet, folder: Path, release: str) -> None:
+    from harness.inventory.package import stage_build   # only when the project has inventory/
+    stage_build(ruleset, folder, release)
+
+
+def stage_baseline(ruleset: RuleSet, folder: Path, release: str) -> None:
+    from harness.baseline.stage import stage_build   # learned device profiles (optional, site-specific)
+    stage_build(ruleset, folder, release)
+
+
 # Target name -> function staging that target's files. Later targets (SIEMs) register here.
-STAGES = {"suricata": stage_suricata, "siem": stage_siem}
+STAGES = {"suricata": stage_suricata, "siem": stage_siem, "inventory": stage_inventory, "baseline": stage_baseline}
 
 
 def build(ruleset: RuleSet, out: Path, *, verify_with_suricata: bool = True) -> list[Path]:

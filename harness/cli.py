@@ -63,26 +63,43 @@ def cmd_validate(args) -> int:
         print(f"{result.spl_searches} SPL searches linted, {result.kql_queries} KQL queries passed the Kusto parser, "
               f"{result.eql_queries} EQL queries the EQL parser")
     if not args.no_suricata:
-        _suricata_load_test(ruleset, project, only)
+        _validate_with_suricata(args, project, ruleset, only)
+    from harness.baseline.stage import validate as validate_profiles
+    profiles, notes = validate_profiles(ruleset, siem_checks=not args.no_siem)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
+    if profiles:
+        print(f"{profiles} device profiles valid" + ("" if args.no_siem else "; their searches linted and parsed"))
     print(f"{len(ruleset.sources)} rules valid")
+    from harness.inventory.cli import validate_summary
+    summary = validate_summary(project, ruleset.networks, check_siem=not args.no_siem)
+    if summary:
+        print(summary)
     return EXIT_OK
 
 
-def _suricata_load_test(ruleset, project, only) -> None:
-    """What Suricata itself refuses (keyword combinations no model check knows) fails validate,
-    located, not first at build or test; and every rule written must be loaded."""
-    import tempfile
-    from harness.engine import SuricataMissing, check_rules
-    from harness.runner import prepare_workspace
-    try:
-        with writing(Path(tempfile.gettempdir())), tempfile.TemporaryDirectory(prefix="iotdetect-validate-") as tmp:
-            check_rules(prepare_workspace(ruleset, Path(tmp)))
-    except SuricataMissing as exc:
-        raise SuricataMissing(f"{exc} (or pass --no-suricata to skip Suricata's load test)") from None
-    except RuleErrors as exc:
-        findings = [f for f in exc.findings if only is None or (project.root / f.path).resolve() in only]
-        if findings:
-            raise RuleErrors(findings) from None
+def _validate_with_suricata(args, project, ruleset, only) -> None:
+    """suricata -T warnings and suricata-check, once each for the whole set (harness/suricata_checks.py)."""
+    import os
+    import shutil
+    from harness import suricata_checks
+    binary = shutil.which(os.environ.get("SURICATA", "suricata"))
+    if binary is None:   # a load test that cannot run fails, like the Kusto check
+        raise EnvironmentFailure("suricata is not installed: the rules cannot be load-tested (make setup),"
+                                 " or pass --no-suricata")
+    findings, skipped, lint = suricata_checks.check(ruleset, binary, args.suricata_check_all)
+    for note in skipped:
+        print(f"warning: {note}", file=sys.stderr)
+    if lint and args.suricata_check_all:
+        for rule_id, issues in sorted(lint.per_rule.items()):
+            for issue in issues:
+                print(f"{rule_id}: {issue}")
+    findings = [f for f in findings if only is None or (project.root / f.path).resolve() in only
+                or f.path == suricata_checks.EXEMPTIONS_FILENAME]
+    if findings:
+        raise RuleErrors(findings)
+    if lint:
+        print(f"suricata -T: no warnings; suricata-check: 0 failing findings ({lint.exempted} reviewed exemptions)")
 
 
 def cmd_lock(args) -> int:
@@ -112,6 +129,9 @@ def cmd_pcaps(args) -> int:
     ruleset = _load(args, check_lock=False)
     project = ruleset.project
     refs = pcaps.all_refs(ruleset, args.rules or None)
+    if not args.rules:
+        from harness.inventory.cli import extra_pcap_refs
+        refs += extra_pcap_refs(ruleset.project, ruleset.networks)
     if args.check:
         problems = pcaps.check_all(refs, project, ruleset.networks)
         for problem in problems:
@@ -135,17 +155,24 @@ def cmd_test(args) -> int:
     from harness.runner import run_suite
     ruleset = _load(args, check_lock=False)
     console = _console()
+    if args.config and args.engine != "batch":   # batch points the config's unix socket at its own
+        raise ValueError("--config needs the batch engine (a sensor config may enable its unix socket)")
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"{args.engine} engine", total=len(pcaps.all_refs(ruleset, args.rules or None)))
         verdicts = run_suite(ruleset, make_engine(args.engine), args.rules, lambda job: progress.advance(task),
-                             Path(args.keep) if args.keep else None)
+                             Path(args.keep) if args.keep else None, Path(args.config) if args.config else None)
     failed = [v for v in verdicts if not v.passed]
     for verdict in failed:
         console.print(f"[red]FAIL[/red] {verdict.ref.key}\n{verdict.explain()}")
+    console.print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed ({args.engine} engine)")
+    if not args.rules:   # the inventory cases need the inventory's rules and datasets loaded too
+        from harness.inventory.cli import run_and_report
+        inventory = run_and_report(ruleset, make_engine(args.engine), console)
+        verdicts += inventory
+        failed += [v for v in inventory if not v.passed]
     if args.junit:
         with writing(Path(args.junit)):
             junit.write(verdicts, Path(args.junit))
-    console.print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed ({args.engine} engine)")
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -162,10 +189,13 @@ def cmd_dist(args) -> int:
     import os
     from harness.engine import make_engine
     from harness.packaging.dist import DistOptions, dist
+    from harness.baseline.stage import report_data
     from harness.runner import baseline_summary, run_suite
     ruleset = _load(args)
     verdicts = run_suite(ruleset, make_engine("batch"))
     failed = [v for v in verdicts if not v.passed]
+    from harness.inventory.cli import run_and_report
+    failed += [v for v in run_and_report(ruleset, make_engine("batch"), _console(), show_failures=False) if not v.passed]
     if failed:   # a release is never cut from failing content
         for verdict in failed:
             print(f"FAIL {verdict.ref.key}\n{verdict.explain()}", file=sys.stderr)
@@ -175,7 +205,7 @@ def cmd_dist(args) -> int:
     key = args.sign_key or os.environ.get("IOTDETECT_SIGNING_KEY")
     options = DistOptions(out=Path(args.out), mtime=int(epoch) if epoch else None,
                           sign_key=Path(key) if key else None, record=args.record,
-                          baseline=baseline_summary(verdicts))
+                          baseline=baseline_summary(verdicts), behaviour=report_data(ruleset))
     folder = dist(ruleset, options)
     print(f"wrote {folder}" + (" (signed)" if key else ""))
     return EXIT_OK
@@ -233,6 +263,11 @@ def cmd_golden(args) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
+def cmd_sensor(args) -> int:
+    from harness.sensor import cli as sensor_cli
+    return sensor_cli.run(args, _load(args, check_lock=False))
+
+
 def parser() -> argparse.ArgumentParser:
     from harness.build import version
     top = argparse.ArgumentParser(prog="iotdetect", description=__doc__)
@@ -243,8 +278,10 @@ def parser() -> argparse.ArgumentParser:
     validate = verbs.add_parser("validate", help="load and check every rule")
     validate.add_argument("files", nargs="*", help="report only findings in these files")
     validate.add_argument("--no-siem", action="store_true", help="skip the SPL lint and the Kusto parser check")
-    validate.add_argument("--no-suricata", action="store_true", help="skip Suricata's load test of the compiled rules")
     validate.add_argument("--networks", metavar="FILE", help=NETWORKS_HELP)
+    validate.add_argument("--no-suricata", action="store_true", help="skip `suricata -T` warnings and suricata-check")
+    validate.add_argument("--suricata-check-all", action="store_true",
+                          help="run every suricata-check checker and print its findings per rule (slow)")
     validate.set_defaults(func=cmd_validate)
     show = verbs.add_parser("show", help="print every target of one rule side by side")
     show.add_argument("rule", help="rule id")
@@ -267,6 +304,8 @@ def parser() -> argparse.ArgumentParser:
     test.add_argument("--engine", default="batch", choices=["batch", "process", "container"])
     test.add_argument("--junit", help="write JUnit XML here")
     test.add_argument("--keep", help="keep eve.json files in this folder")
+    test.add_argument("--config", metavar="SURICATA_YAML",
+                      help="replay with this suricata.yaml (your sensor's, after `sensor configure`) instead of the harness's")
     test.add_argument("--networks", metavar="FILE", help=NETWORKS_HELP)
     test.set_defaults(func=cmd_test)
     new = verbs.add_parser("new", help="scaffold CATEGORY/ID")
@@ -292,6 +331,21 @@ def parser() -> argparse.ArgumentParser:
     deploy.add_argument("--resource-group", help="Sentinel: resource group (default $AZURE_RESOURCE_GROUP)")
     deploy.add_argument("--workspace", help="Sentinel: workspace name (default $SENTINEL_WORKSPACE)")
     deploy.set_defaults(func=cmd_deploy)
+    sensor = verbs.add_parser("sensor", help="check / configure your own suricata.yaml for the pack")
+    sensor_verbs = sensor.add_subparsers(dest="sensor_verb", required=True)
+    sensor_check = sensor_verbs.add_parser("check", help="what stops each rule from loading or working with CONFIG")
+    sensor_check.add_argument("config", help="the sensor's suricata.yaml (its includes are followed)")
+    sensor_check.add_argument("--no-suricata", action="store_true", help="skip loading the pack with `suricata -T`")
+    sensor_configure = sensor_verbs.add_parser("configure", help="the minimal edit of CONFIG (a diff; --write applies it)")
+    sensor_configure.add_argument("config")
+    sensor_configure.add_argument("--write", action="store_true", help="edit CONFIG, keeping CONFIG.iotdetect-backup")
+    sensor_configure.add_argument("--site-groups", action="store_true",
+                                  help="also set HOME_NET/EXTERNAL_NET to rules/networks.yaml (default: only when absent)")
+    sensor.set_defaults(func=cmd_sensor)
+    from harness.inventory.cli import add_parser as add_inventory
+    add_inventory(verbs)
+    from harness.baseline.cli import register as register_baseline
+    register_baseline(verbs)
     return top
 
 

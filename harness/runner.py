@@ -54,15 +54,17 @@ class Verdict:
 
 
 def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = None,
-                      compiled: CompiledRules | None = None) -> Workspace:
-    """compiled: the rule set's Suricata text when the caller has it already (build compiles once)."""
+                      compiled: CompiledRules | None = None, config: Path | None = None) -> Workspace:
+    """compiled: the rule set's Suricata text when the caller has it already (build compiles once).
+    config: replay with this suricata.yaml (a sensor's own, used where it is) instead of the harness's."""
     compiled = compiled or compile_rules(ruleset)
     write_harness_config(ruleset, folder, data_dir=data_dir)
     (folder / RULES_FILENAME).write_text(compiled.text, encoding="utf-8")
-    return Workspace(folder, compiled, ruleset.project.root)
+    return Workspace(folder, compiled, ruleset.project.root, config.resolve() if config else None)
 
 
-def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engine, workdir: Path, progress=None) -> list[Verdict]:
+def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engine, workdir: Path, progress=None,
+              config: Path | None = None) -> list[Verdict]:
     """Every case on the ruleset's site plan: generator pcaps of that plan (generated into the cache
     first when it is not the project's own), captures rewritten onto its hosts where they map them."""
     project = ruleset.project
@@ -76,7 +78,7 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
     problems += pcapinputs.findings(refs, project, plan, missing_ok=True)
     if problems:
         raise RuleErrors(problems)
-    workspace = prepare_workspace(ruleset, workdir / "engine", engine.config_data_dir)
+    workspace = prepare_workspace(ruleset, workdir / "engine", engine.config_data_dir, config=config)
     pcaps = {ref.key: stage_capture(ref, plan, ref.pcap_path(generated_dir, captures_dir), workdir / "captures",
                                     project.root) for ref in refs}
     jobs = {ref.key: Job(ref.key, pcaps[ref.key], workdir / "cases" / ref.key) for ref in refs}
@@ -97,15 +99,15 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
 
 
 def run_suite(ruleset: RuleSet, engine: Engine, rule_ids: list[str] | None = None, progress=None,
-              keep: Path | None = None) -> list[Verdict]:
+              keep: Path | None = None, config: Path | None = None) -> list[Verdict]:
     """The selected rules' cases (all cases and baselines when none is selected). EVE output goes to
-    `keep` when given, else to a temporary folder removed afterwards."""
+    `keep` when given, else to a temporary folder removed afterwards. config: see prepare_workspace."""
     refs = all_refs(ruleset, rule_ids or None)
     if keep is not None:
         with writing(keep):
-            return run_cases(ruleset, refs, engine, keep, progress)
+            return run_cases(ruleset, refs, engine, keep, progress, config)
     with writing(Path(tempfile.gettempdir())), tempfile.TemporaryDirectory(prefix="iotdetect-run-") as tmp:
-        return run_cases(ruleset, refs, engine, Path(tmp), progress)
+        return run_cases(ruleset, refs, engine, Path(tmp), progress, config)
 
 
 def baseline_summary(verdicts: list[Verdict]) -> dict | None:

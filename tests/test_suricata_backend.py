@@ -61,8 +61,9 @@ def _evil_rule(evil: str, index: int = 0) -> dict:
 
 
 # The option keywords the model of _evil_rule implies, in order; an injected sid/pcre adds to it.
+# The two conditions share one sticky buffer, named once (a second naming is a Suricata warning).
 EXPECTED_KEYWORDS = ["msg", "flow", "mqtt.connect.username", "content", "startswith", "endswith",
-                     "mqtt.connect.username", "pcre", "pkt_data", "content", "classtype", "priority",
+                     "pcre", "pkt_data", "content", "classtype", "priority",
                      "metadata", "sid", "rev"]
 
 

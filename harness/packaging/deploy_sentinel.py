@@ -81,7 +81,8 @@ def talking_to(target: SentinelTarget, doing: str):
 def client(target: SentinelTarget):
     from azure.identity import DefaultAzureCredential
     from azure.mgmt.securityinsight import SecurityInsights
-    return SecurityInsights(DefaultAzureCredential(), target.subscription_id)
+    # The SDK defaults to its own 2021-10-01; the rules carry 2024-09-01 fields (ICS tactics, techniques).
+    return SecurityInsights(DefaultAzureCredential(), target.subscription_id, api_version=sentinel.API_VERSION)
 
 
 def fetch_existing(api, target: SentinelTarget, want: dict[str, object]) -> dict[str, dict]:

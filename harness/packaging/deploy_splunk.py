@@ -58,7 +58,13 @@ def desired(rules: list[Rule], siem: SiemOutputs, app: str = splunk_app.APP) -> 
 
 
 def make_plan(want: dict[str, dict[str, dict]], existing: dict[str, dict[str, dict]]) -> list[plan.Step]:
-    """existing: the same shape as `desired`, holding what the server has (fetched, or given in tests)."""
+    """existing: the same shape as `desired`, holding what the server has (fetched, or given in tests).
+    A search the operator enabled (or disabled) stays so: `disabled` is only set when creating."""
+    searches = dict(want["saved search"])
+    for name, settings in existing.get("saved search", {}).items():
+        if name in searches and "disabled" in settings and "disabled" in searches[name]:
+            searches[name] = {**searches[name], "disabled": settings["disabled"]}
+    want = {**want, "saved search": searches}
     return [step for kind in KINDS for step in plan.diff(kind, want[kind], existing.get(kind, {}))]
 
 

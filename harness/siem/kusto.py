@@ -57,9 +57,12 @@ def _command(stream: bool = False) -> list[str]:
     return [node, str(SCRIPT)] + (["--stream"] if stream else [])
 
 
-def _request(schema: TableSchema, queries: list[str], tokens: bool) -> dict:
-    return {"database": DATABASE, "tables": [{"name": schema.table, "schema": schema.kusto_schema()}],
-            "queries": queries, "tokens": tokens}
+def _request(schema: TableSchema, queries: list[str], tokens: bool, functions: list[dict] | None = None) -> dict:
+    request = {"database": DATABASE, "tables": [{"name": schema.table, "schema": schema.kusto_schema()}],
+               "queries": queries, "tokens": tokens}
+    if functions:   # e.g. Sentinel's _GetWatchlist: {"name", "parameters": "(alias:string)", "body": "{ ... }"}
+        request["functions"] = functions
+    return request
 
 
 def diagnostics(answer: dict) -> list[KustoDiagnostic]:
@@ -75,18 +78,18 @@ CACHE_ENTRIES = 100_000
 PARALLEL_QUERIES = 1000   # below this, a second node start-up (~0.5 s) costs more than it saves
 
 
-def _fingerprint(schema: TableSchema, home: Path) -> str:
-    """Changes whenever an answer could: parser version, checker script, schema."""
+def _fingerprint(schema: TableSchema, home: Path, functions: list[dict] | None = None) -> str:
+    """Changes whenever an answer could: parser version, checker script, schema, declared functions."""
     package = home / "node_modules" / PACKAGE / "package.json"
     digest = hashlib.sha256(package.read_bytes() if package.is_file() else b"")
     digest.update(SCRIPT.read_bytes())
-    digest.update(json.dumps(_request(schema, [], False), sort_keys=True).encode())
+    digest.update(json.dumps(_request(schema, [], False, functions), sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
 
-def _run(queries: list[str], schema: TableSchema, home: Path) -> list[list[dict]]:
+def _run(queries: list[str], schema: TableSchema, home: Path, functions: list[dict] | None) -> list[list[dict]]:
     try:
-        result = subprocess.run(_command(), input=json.dumps(_request(schema, queries, False)),
+        result = subprocess.run(_command(), input=json.dumps(_request(schema, queries, False, functions)),
                                 capture_output=True, text=True, cwd=home, timeout=CHECK_TIMEOUT)
     except subprocess.TimeoutExpired:   # run() kills node by its PID
         raise KustoUnavailable(f"the Kusto check did not finish within {CHECK_TIMEOUT} s") from None
@@ -95,13 +98,14 @@ def _run(queries: list[str], schema: TableSchema, home: Path) -> list[list[dict]
     return [answer["diagnostics"] for answer in json.loads(result.stdout)]
 
 
-def _run_parallel(queries: list[str], schema: TableSchema, home: Path) -> list[list[dict]]:
+def _run_parallel(queries: list[str], schema: TableSchema, home: Path,
+                  functions: list[dict] | None) -> list[list[dict]]:
     workers = min(os.cpu_count() or 1, -(-len(queries) // PARALLEL_QUERIES))
     if workers < 2:
-        return _run(queries, schema, home) if queries else []
+        return _run(queries, schema, home, functions) if queries else []
     size = -(-len(queries) // workers)
     with ThreadPoolExecutor(workers) as pool:   # threads only wait on node processes
-        parts = pool.map(lambda i: _run(queries[i:i + size], schema, home), range(0, len(queries), size))
+        parts = pool.map(lambda i: _run(queries[i:i + size], schema, home, functions), range(0, len(queries), size))
         return [answer for part in parts for answer in part]
 
 
@@ -123,16 +127,17 @@ def _write_cache(path: Path, known: dict[str, list[dict]]) -> None:
         pass
 
 
-def check_kql(queries: list[str], schema: TableSchema, root: Path, *, cache: bool = True) -> list[list[KustoDiagnostic]]:
+def check_kql(queries: list[str], schema: TableSchema, root: Path, functions: list[dict] | None = None, *,
+              cache: bool = True) -> list[list[KustoDiagnostic]]:
     """Diagnostics per query (same order). Queries checked before (same parser, script and schema)
     come from root/.iotdetect-cache; the rest go through the parser, one node process per core."""
     home = package_home(root)
-    cache_file = root / CACHE_DIR / f"kusto-{_fingerprint(schema, home)}.json"
+    cache_file = root / CACHE_DIR / f"kusto-{_fingerprint(schema, home, functions)}.json"
     known = _read_cache(cache_file) if cache else {}
     keys = [hashlib.sha256(q.encode()).hexdigest() for q in queries]
     todo = {key: query for key, query in zip(keys, queries) if key not in known}
     if todo:
-        known.update(zip(todo, _run_parallel(list(todo.values()), schema, home)))
+        known.update(zip(todo, _run_parallel(list(todo.values()), schema, home, functions)))
         if cache:   # this run's queries first, then older ones up to a bound (edits leave old queries)
             kept = dict.fromkeys(keys) | dict.fromkeys(known)
             limit = max(CACHE_ENTRIES, len(keys))
