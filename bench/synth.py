@@ -136,3 +136,22 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+_SIGMA = {
+    "http": ("category: proxy", "c-uri|contains: /{token}"),
+    "dns": ("category: dns", "query|endswith: .{token}.example"),
+    "tcp": ("category: firewall", "dst_port: 4444\n    payload|contains: {token}"),
+}
+
+
+def sigma_text(index: int) -> str:
+    """The Sigma rule equivalent to synthetic rule `index` (same match, generic field names)."""
+    shape = tuple(_SHAPES)[index % len(_SHAPES)]
+    logsource, selection = _SIGMA[shape]
+    token = f"synth{index:06d}"
+    return (f"title: Synthetic detection {index} ({shape})\n"
+            f"id: 5f1e4d0c-0000-4000-8000-{index:012d}\nstatus: test\n"
+            f"description: A synthetic rule for the benchmark; it matches the token {token}.\n"
+            f"logsource:\n  {logsource}\ndetection:\n  selection:\n    {selection.format(token=token)}\n"
+            f"  condition: selection\nlevel: {_SEVERITIES[index % len(_SEVERITIES)]}\ntags: [attack.t1071]\n")
