@@ -56,6 +56,28 @@ def request(*, src: str = A.CORP_HOST, dst: str = A.IOT_DEVICE, sport: int = A.C
     return s.packets
 
 
+def keepalive(*, src: str = A.CORP_HOST, dst: str = A.IOT_DEVICE, sport: int = A.CLIENT_PORT,
+              dport: int = 80, start: float = A.START, count: int = 5, interval: float = 25.0,
+              method: str = "GET", path: str = "/", body: bytes = b"", status: int = 200,
+              user_agent: str | None = "Mozilla/5.0") -> list[Packet]:
+    """``count`` requests on ONE kept-alive TCP connection, ``interval`` seconds apart.
+
+    One connection is one flow, and every Suricata runmode handles a flow's packets in order on
+    one thread; the same requests on separate connections may be handled out of time order by
+    different threads (autofp, workers), which changes what a threshold window counts.
+    """
+    s = TcpSession(src, sport, dst, dport, start=start)
+    host = f"[{dst}]" if ":" in dst else dst
+    for i in range(count):
+        if i:
+            s.clock.wait(interval)
+        s.client_send(build_request(method, path, host, user_agent, None, bytes(body)))
+        response = build_response(status, b"<html><body>ok</body></html>", "text/html")
+        s.server_send(response.replace(b"Connection: close", b"Connection: keep-alive"))
+    s.close()
+    return s.packets
+
+
 @forwards_to(request)
 def basic_auth(*, user: str = "admin", password: str = "admin", path: str = "/login",
                status: int = 200, **kw) -> list[Packet]:

@@ -35,8 +35,13 @@ def stage_inventory(ruleset: RuleSet, folder: Path, release: str) -> None:
     stage_build(ruleset, folder, release)
 
 
+def stage_baseline(ruleset: RuleSet, folder: Path, release: str) -> None:
+    from harness.baseline.stage import stage_build   # learned device profiles (optional, site-specific)
+    stage_build(ruleset, folder, release)
+
+
 # Target name -> function staging that target's files. Later targets (SIEMs) register here.
-STAGES = {"suricata": stage_suricata, "siem": stage_siem, "inventory": stage_inventory}
+STAGES = {"suricata": stage_suricata, "siem": stage_siem, "inventory": stage_inventory, "baseline": stage_baseline}
 
 
 def build(ruleset: RuleSet, out: Path, *, verify_with_suricata: bool = True) -> list[Path]:

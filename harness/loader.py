@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from harness import lock, networks as networks_mod, yamlsource
+from harness import lock, networks as networks_mod, safenames, yamlsource
 from harness.attack import AttackCatalog, load_catalog
 from harness.errors import Finding, RuleErrors, rel
 from harness.model import Rule
@@ -115,6 +115,7 @@ def _semantic_findings(source: RuleSource, nets: Networks, catalog: AttackCatalo
     findings = []
     if source.path.stem != rule.id:
         findings.append(Finding(name, source.line("id"), "id", f"id {rule.id!r} differs from the file name {source.path.stem!r}"))
+    findings += safenames.path_findings(source.path, root / "rules", name)
     if not source.category:
         findings.append(Finding(name, 1, "", "rule files live in rules/<category>/<id>.yaml"))
     for side in ("source", "destination"):

@@ -10,7 +10,7 @@ from harness import yamlsource
 from harness.errors import Finding, rel
 from harness.model import check_address_item
 
-_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_NAME = re.compile(r"[A-Z][A-Z0-9_]*")   # fullmatch: `$` would accept a trailing newline
 _VARIABLE = re.compile(r"\$([A-Z][A-Z0-9_]*)")
 
 
@@ -58,7 +58,7 @@ def load(path: Path, root: Path | None = None) -> tuple[Networks | None, list[Fi
     groups: dict[str, tuple[str, ...]] = {}
     for var, value in data.items():
         line = yamlsource.line_of(lines, (var,))
-        if not isinstance(var, str) or not _NAME.match(var):
+        if not isinstance(var, str) or not _NAME.fullmatch(var):
             findings.append(Finding(name, line, str(var), "variable names are UPPER_CASE"))
             continue
         items = [value] if isinstance(value, str) else value

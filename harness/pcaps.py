@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from harness import yamlsource
-from harness.errors import Finding, RuleErrors, rel
+from harness import pcapinputs, yamlsource
+from harness.errors import Finding, RuleErrors, UsageError, rel
 from harness.loader import RuleSet, RuleSource, validation_findings
 from harness.model import Baseline, TestCase, Traffic
 from harness.networks import Networks
@@ -112,7 +112,7 @@ def case_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseR
     if wanted:
         unknown = wanted - {s.rule.id for s in ruleset.sources}
         if unknown:
-            raise KeyError(f"no such rule: {', '.join(sorted(unknown))}")
+            raise UsageError(f"no such rule: {', '.join(sorted(unknown))}")
     return [CaseRef(s, c) for s in sorted(ruleset.active(), key=lambda s: s.rule.id)
             if wanted is None or s.rule.id in wanted for c in s.rule.tests]
 
@@ -137,6 +137,8 @@ def write_all(refs: list[CaseRef], pcaps_dir: Path | Project, plan: Plan | Netwo
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != data:
             path.write_bytes(data)
+    if out_dir == project.pcaps_dir:   # committed pcaps: record what they were made from
+        pcapinputs.record(refs, project, plan)
     return [p for p, _ in rendered]
 
 

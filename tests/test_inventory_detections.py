@@ -163,3 +163,29 @@ def test_packaged_files(repo_ruleset, inventory):
         assert f"[{table.name}]\nfilename = {table.name}.csv" in transforms
         assert f"lookups/{table.name}.csv" in splunk
     assert splunk["default/savedsearches.conf"].count("\nsearch = `iotdetect_eve`") == 4
+
+
+def test_golden_searches(repo_ruleset):
+    """tests/golden/inventory holds every inventory search as reviewed (`iotdetect inventory golden --bless`)."""
+    from harness.inventory.cli import golden_files
+    folder = REPO / "tests" / "golden" / "inventory"
+    expected = golden_files(repo_ruleset.project)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(expected)
+    assert [n for n, text in expected.items() if (folder / n).read_text() != text] == []
+
+
+def test_elastic_eql_parses_and_carries_the_inventory(inventory, repo_ruleset):
+    from harness.inventory import elastic
+    from harness.packaging.elastic_rules import check
+    from harness.siem.eql_check import problems
+    queries = elastic.searches(inventory)
+    assert sorted(queries) == sorted(siem.SEARCHES)
+    assert {k: problems(q) for k, q in queries.items()} == {k: [] for k in queries}
+    assert problems(queries["off-profile"].replace(") )", ")")) != []        # the parser does reject
+    assert '"192.168.200.40") and not ((network.transport == "tcp" and destination.port in (80, 443, 8443))' \
+        in queries["off-profile"]
+    assert elastic.outdated(inventory) == ["192.168.200.30"]
+    docs = elastic.kibana_rules(inventory, "9.9.9")
+    assert [check(d) for d in docs] == [[], [], [], []]
+    files = package.files(repo_ruleset, "9.9.9", splunk_archive_mtime=0)
+    assert len(files["elastic/iotdetect-inventory-kibana-rules.ndjson"].decode().splitlines()) == 4

@@ -153,3 +153,16 @@ def test_dry_run_writes_nothing(project, capsys):
     assert run(project, FIXTURES / "scan.xml", "--dry-run") == 0
     assert "added 5" in capsys.readouterr().out
     assert devices_text(project) == HAND
+
+
+def test_first_import_creates_devices_yaml(project):
+    (project / "inventory" / "devices.yaml").unlink()
+    assert run(project, FIXTURES / "scan.xml") == 0
+    assert devices_text(project).startswith("# The device inventory")
+    assert len(load_inventory(Project(project)).devices) == 6
+
+
+def test_findings_name_the_real_file(project, capsys):
+    (project / "inventory" / "devices.yaml").write_text(HAND.replace("class: camera", "class: robot"))
+    assert run(project, FIXTURES / "scan.xml") == 2
+    assert "inventory/devices.yaml:5: [class] unknown class 'robot'" in capsys.readouterr().err

@@ -33,34 +33,36 @@ def _setup(repo_ruleset) -> tuple:
     return ruleset, inventory
 
 
-def _run(ruleset, inventory, packets, folder: Path):
-    pcap = folder / "case.pcap"
-    folder.mkdir(parents=True)
-    pcap.write_bytes(pcap_bytes(packets))
+def _run(ruleset, inventory, cases: dict[str, list], folder: Path) -> dict[str, tuple[list[int], dict[str, int]]]:
+    """Every case through one Suricata workspace (the inventory's rules and lists loaded)."""
     workspace = prepare(ruleset, inventory, folder / "engine")
-    job = Job("v6", pcap, folder / "out")
-    ProcessEngine().run(workspace, [job])
-    sids = [r["alert"]["signature_id"] for r in alerts(read_eve(job.outdir))]
+    jobs = []
+    for name, packets in cases.items():
+        pcap = folder / f"{name}.pcap"
+        pcap.write_bytes(pcap_bytes(packets))
+        jobs.append(Job(name, pcap, folder / name))
+    ProcessEngine().run(workspace, jobs)
     evaluator = InventoryEvaluator(inventory)
     try:
-        hunts = {k: len(v.rows) for k, v in evaluator.run_all(job.outdir / "eve.json").items()}
+        return {job.key: ([r["alert"]["signature_id"] for r in alerts(read_eve(job.outdir))],
+                          {k: len(v.rows) for k, v in evaluator.run_all(job.outdir / "eve.json").items()})
+                for job in jobs}
     finally:
         evaluator.close()
-    return sids, hunts
 
 
-def test_known_ipv6_device_on_profile_is_silent(repo_ruleset, tmp_path):
+def test_ipv6_devices(repo_ruleset, tmp_path):
     ruleset, inventory = _setup(repo_ruleset)
-    sids, hunts = _run(ruleset, inventory, service(src=KNOWN, dst=SERVER, transport="udp", dport=123), tmp_path / "a")
+    results = _run(ruleset, inventory, {
+        "known": service(src=KNOWN, dst=SERVER, transport="udp", dport=123),
+        "unknown": service(src=UNKNOWN, dst=SERVER, transport="udp", dport=123),
+        "off-profile": service(src=KNOWN, dst=SERVER, dport=23)}, tmp_path)
+    sids, hunts = results["known"]
     assert [s for s in sids if s in ids.SID_RANGE] == []
     assert hunts["unknown-device"] == 0 and hunts["off-profile"] == 0
     assert hunts["outdated-firmware"] == 1          # sensor-01 runs 2.3.1 < 2.4.0, found by its IPv6 address
-
-
-def test_unknown_ipv6_host_and_off_profile_ipv6_device(repo_ruleset, tmp_path):
-    ruleset, inventory = _setup(repo_ruleset)
-    sids, hunts = _run(ruleset, inventory, service(src=UNKNOWN, dst=SERVER, transport="udp", dport=123), tmp_path / "b")
+    sids, hunts = results["unknown"]
     assert sids.count(ids.SID_UNKNOWN_HOST) == 1 and hunts["unknown-device"] == 1
-    sids, hunts = _run(ruleset, inventory, service(src=KNOWN, dst=SERVER, dport=23), tmp_path / "c")
+    sids, hunts = results["off-profile"]
     assert len([s for s in sids if s >= ids.SID_PROFILE_BASE and s in ids.SID_RANGE]) == 1
     assert hunts["off-profile"] == 1

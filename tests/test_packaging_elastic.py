@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from harness.errors import EnvironmentFailure
 from harness.packaging import deploy_elastic, elastic_rules
 from harness.packaging.deploy import DeployOptions, deploy
 from harness.packaging.dist import DistOptions, dist
@@ -97,9 +98,9 @@ def test_plan_from_nothing_to_in_sync(release):
 
 
 def test_target_from_env_needs_https_and_hides_the_key():
-    with pytest.raises(ValueError, match="KIBANA_URL"):
+    with pytest.raises(EnvironmentFailure, match="KIBANA_URL"):
         deploy_elastic.KibanaTarget.from_env({})
-    with pytest.raises(ValueError, match="https"):
+    with pytest.raises(EnvironmentFailure, match="https"):
         deploy_elastic.KibanaTarget.from_env({"KIBANA_URL": "http://kibana:5601", "KIBANA_API_KEY": KEY})
     target = deploy_elastic.KibanaTarget.from_env({"KIBANA_URL": "https://kibana:5601/", "KIBANA_API_KEY": KEY,
                                                    "KIBANA_SPACE": "ot"})

@@ -102,7 +102,7 @@ def _tags(rule: Rule) -> list[str]:
     return [f"attack.{t.lower()}" for t in rule.attack]
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):   # libyaml when present: ~10x faster
     pass
 
 

@@ -93,16 +93,26 @@ def rule_options(rule: Rule) -> list[str]:
         options.append("flow:" + ",".join(flow) + ";")
     if det.tcp_flags:
         options.append(f"flags:{det.tcp_flags};")
+    # A sticky buffer stays selected until another is named. Naming the selected one again makes a
+    # second instance of it, which Suricata 7 warns about ("duplicate instance"): name it once.
+    current: str | None = None
     for cond in det.where:
-        options += _condition_options(cond)
-    # Sticky buffers stay selected until another is named: a payload match without a buffer after a
-    # buffer-based condition must go back to the packet/stream data, or it would search that buffer.
-    in_buffer = any(cond.eve.kind == "sticky" for cond in det.where)
+        cond_options = _condition_options(cond)
+        if cond.eve.kind == "sticky":
+            if current == cond.eve.keyword and cond_options and cond_options[0] == f"{cond.eve.keyword};":
+                cond_options = cond_options[1:]
+            current = cond.eve.keyword
+        options += cond_options
+    # A payload match without a buffer after a buffer-based condition must go back to the
+    # packet/stream data, or it would search that buffer.
     for match in det.payload:
-        if match.buffer is None and in_buffer:
+        if match.buffer is None and current is not None:
             options.append("pkt_data;")
-        in_buffer = match.buffer is not None
-        options += _payload_options(match)
+        payload_options = _payload_options(match)
+        if match.buffer is not None and match.buffer == current:
+            payload_options = payload_options[1:]
+        current = match.buffer
+        options += payload_options
     for raw in rule.suricata.options:
         options.append(f"{raw.keyword}:{raw.value};" if raw.value is not None else f"{raw.keyword};")
     if det.threshold:

@@ -69,18 +69,18 @@ def extra_pcap_refs(project, networks) -> list:
     return case_refs(project, load_inventory(project, networks))
 
 
-def run_and_report(ruleset, engine, console) -> list:
-    """Run the inventory cases (none without inventory/); print failures; return the failed verdicts."""
+def run_and_report(ruleset, engine, console, show_failures: bool = True) -> list:
+    """Run the inventory cases (none without inventory/); print failures; return every verdict."""
     from harness.inventory.load import exists, load_inventory
     from harness.inventory.suite import run_inventory_cases
     if not exists(ruleset.project):
         return []
     verdicts = run_inventory_cases(ruleset, load_inventory(ruleset.project, ruleset.networks), engine)
     failed = [v for v in verdicts if not v.passed]
-    for verdict in failed:
+    for verdict in failed if show_failures else ():
         console.print(f"[red]FAIL[/red] {verdict.ref.key}\n{verdict.explain()}")
     console.print(f"inventory: {len(verdicts) - len(failed)} passed, {len(failed)} failed ({engine.name} engine)")
-    return failed
+    return verdicts
 
 
 def cmd_test(args) -> int:
@@ -88,8 +88,35 @@ def cmd_test(args) -> int:
     from harness.engine import make_engine
     from harness.loader import load_project
     ruleset = load_project(_project(args), check_lock=False)
-    failed = run_and_report(ruleset, make_engine(args.engine), Console(stderr=True, highlight=False))
-    return EXIT_DRIFT if failed else EXIT_OK
+    verdicts = run_and_report(ruleset, make_engine(args.engine), Console(stderr=True, highlight=False))
+    return EXIT_DRIFT if any(not v.passed for v in verdicts) else EXIT_OK
+
+
+def golden_files(project) -> dict[str, str]:
+    """tests/golden/inventory/<search>.<language>: the inventory searches as the example inventory renders them."""
+    from harness.inventory import siem
+    from harness.inventory.load import load_inventory
+    inventory = load_inventory(project)
+    return {f"{search}.{language}": text for language in ("spl", "kql", "sql")
+            for search, text in siem.searches(language, inventory.networks).items()}
+
+
+def cmd_golden(args) -> int:
+    project = _project(args)
+    folder = project.root / "tests" / "golden" / "inventory"
+    expected = golden_files(project)
+    differ = [name for name, text in expected.items()
+              if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text]
+    if args.bless:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in differ:
+            (folder / name).write_text(expected[name], encoding="utf-8")
+        print(f"blessed {len(expected)} inventory golden files; {len(differ)} changed: {', '.join(differ) or '-'}")
+        return EXIT_OK
+    for name in differ:
+        print(f"{name} differs from {folder / name}", file=sys.stderr)
+    print(f"{len(expected)} inventory golden files, {len(differ)} differ" + (" (review, then --bless)" if differ else ""))
+    return EXIT_DRIFT if differ else EXIT_OK
 
 
 def add_parser(verbs) -> None:
@@ -105,6 +132,9 @@ def add_parser(verbs) -> None:
     test = sub.add_parser("test", help="replay inventory/tests.yaml with the inventory rules and datasets loaded")
     test.add_argument("--engine", default="batch", choices=["batch", "process", "container"])
     test.set_defaults(func=cmd_test)
+    golden = sub.add_parser("golden", help="compare (or --bless) the inventory searches' golden files")
+    golden.add_argument("--bless", action="store_true")
+    golden.set_defaults(func=cmd_golden)
     diff = sub.add_parser("diff", help="compare a new scan with the inventory; exit 1 when anything drifted")
     diff.add_argument("scan", help="nmap XML (-oX)")
     diff.add_argument("--json", action="store_true", help="machine-readable output")

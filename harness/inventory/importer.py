@@ -24,6 +24,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from harness import networks as networks_mod
 from harness.errors import Finding, RuleErrors, rel
 from harness.inventory.cmdb import read_cmdb
 from harness.inventory.load import Inventory, folder, load_inventory
@@ -204,12 +205,16 @@ def merge_records(records: list[Record], doc) -> tuple[Report, list[Finding]]:
     return report, findings
 
 
+EMPTY = "# The device inventory; `iotdetect inventory import` keeps your edits and comments.\ndevices: []\n"
+
+
 def import_files(project: Project, paths: list[Path], dry_run: bool = False) -> Report:
-    inventory = load_inventory(project)
-    records, skipped = _read(paths, project.root, inventory)
     target = folder(project) / "devices.yaml"
+    current = target.read_text(encoding="utf-8") if target.is_file() else EMPTY   # first import: start empty
+    inventory = _validate(project, None, current)
+    records, skipped = _read(paths, project.root, inventory)
     yaml = _yaml()
-    doc = yaml.load(target.read_text(encoding="utf-8"))
+    doc = yaml.load(current)
     report, findings = merge_records(records, doc)
     report.skipped = skipped
     if findings:
@@ -217,8 +222,8 @@ def import_files(project: Project, paths: list[Path], dry_run: bool = False) -> 
     out = io.StringIO()
     yaml.dump(doc, out)
     text = out.getvalue()
-    _validate(project, inventory, text)
-    if not dry_run and text != target.read_text(encoding="utf-8"):
+    _validate(project, inventory.networks, text)
+    if not dry_run and (text != current or not target.is_file()):
         staged = target.with_name(f".{target.name}.import")
         staged.write_text(text, encoding="utf-8")
         os.replace(staged, target)   # atomic: readers see the old or the new file, never half of one
@@ -226,10 +231,17 @@ def import_files(project: Project, paths: list[Path], dry_run: bool = False) -> 
     return report
 
 
-def _validate(project: Project, inventory: Inventory, text: str) -> None:
-    """Load the merged text as `inventory validate` would, from a scratch copy of inventory/."""
+def _validate(project: Project, networks, text: str) -> Inventory:
+    """Load devices.yaml text as `inventory validate` would, from a scratch copy of inventory/
+    (findings name inventory/devices.yaml, as they would after writing)."""
+    if not folder(project).is_dir():
+        raise ValueError(f"{folder(project)} does not exist: start from the example inventory/classes.yaml")
     with tempfile.TemporaryDirectory(prefix="iotdetect-import-") as tmp:
         scratch = Path(tmp) / "inventory"
         shutil.copytree(folder(project), scratch)
         (scratch / "devices.yaml").write_text(text, encoding="utf-8")
-        load_inventory(Project(Path(tmp)), inventory.networks)
+        if networks is None:
+            networks, findings = networks_mod.load(project.networks_file, project.root)
+            if findings:
+                raise RuleErrors(findings)
+        return load_inventory(Project(Path(tmp)), networks)

@@ -5,6 +5,7 @@
     splunk/iotdetect_inventory-<version>.tgz  (dist) or splunk/iotdetect_inventory/ (build): lookups,
         transforms.conf, savedsearches.conf; needs the main app's exported macros
     sentinel/azuredeploy-inventory.json: watchlists + scheduled analytics rules (KQL, _GetWatchlist)
+    elastic/iotdetect-inventory-kibana-rules.ndjson: the searches as EQL rules (inventory compiled in)
     inventory/kql/*.kql, inventory/spl/*.spl, inventory/sql/*.sql: the searches on their own
 """
 from __future__ import annotations
@@ -112,6 +113,9 @@ def files(ruleset: RuleSet, release: str, settings: SiemSettings | None = None,
         out.update({f"splunk/{path}": data for path, data in splunk.items()})
     else:
         out[f"splunk/{APP}-{release}.tgz"] = tar_gz(splunk, splunk_archive_mtime)
+    from harness.inventory import elastic
+    out["elastic/iotdetect-inventory-kibana-rules.ndjson"] = "".join(
+        json.dumps(doc, sort_keys=True) + "\n" for doc in elastic.kibana_rules(inventory, release, settings)).encode()
     out["sentinel/azuredeploy-inventory.json"] = (json.dumps(sentinel_template(inventory, ruleset, release, settings),
                                                              indent=2) + "\n").encode()
     for language in ("spl", "kql", "sql"):

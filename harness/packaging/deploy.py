@@ -13,6 +13,7 @@ class DeployOptions:
     dry_run: bool = True
     existing: dict | None = None      # what the target holds, given instead of fetched (tests, offline review)
     insecure: bool = False
+    insecure_http: bool = False       # allow an http:// SPLUNK_URL (the token then travels in cleartext)
     subscription: str | None = None
     resource_group: str | None = None
     workspace: str | None = None
@@ -22,7 +23,7 @@ def _splunk(rules, siem, environ, options: DeployOptions):
     want = deploy_splunk.desired(rules, siem)
     if options.existing is not None:
         return deploy_splunk.make_plan(want, options.existing), None
-    target = deploy_splunk.SplunkTarget.from_env(environ, insecure=options.insecure)
+    target = deploy_splunk.SplunkTarget.from_env(environ, insecure=options.insecure, insecure_http=options.insecure_http)
     service = deploy_splunk.connect(target)
     with deploy_splunk.talking_to(target, "reading saved searches and macros"):
         steps = deploy_splunk.make_plan(want, deploy_splunk.fetch_existing(service, want))
@@ -39,9 +40,14 @@ def _sentinel(rules, siem, environ, options: DeployOptions):
         return deploy_sentinel.make_plan(want, options.existing), None
     target = deploy_sentinel.SentinelTarget.from_env(environ, options.subscription, options.resource_group,
                                                      options.workspace)
-    api = deploy_sentinel.client(target)
-    steps = deploy_sentinel.make_plan(want, deploy_sentinel.fetch_existing(api, target, want))
-    return steps, lambda: deploy_sentinel.apply(api, target, want, steps)
+    with deploy_sentinel.talking_to(target, "authenticating and reading analytics rules"):
+        api = deploy_sentinel.client(target)
+        steps = deploy_sentinel.make_plan(want, deploy_sentinel.fetch_existing(api, target, want))
+
+    def apply() -> None:
+        with deploy_sentinel.talking_to(target, "writing analytics rules"):
+            deploy_sentinel.apply(api, target, want, steps)
+    return steps, apply
 
 
 def _elastic(rules, siem, environ, options: DeployOptions):

@@ -16,6 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from harness.attack import load_catalog
+from harness.errors import EnvironmentFailure
 from harness.model import Rule
 from harness.packaging import elastic_rules, plan
 from harness.packaging.siem_outputs import SiemOutputs
@@ -39,9 +40,9 @@ class KibanaTarget:
     def from_env(cls, environ, insecure: bool = False) -> "KibanaTarget":
         url, key = environ.get("KIBANA_URL", ""), environ.get("KIBANA_API_KEY", "")
         if not url or not key:
-            raise ValueError("set KIBANA_URL (e.g. https://kibana.example:5601) and KIBANA_API_KEY")
+            raise EnvironmentFailure("set KIBANA_URL (e.g. https://kibana.example:5601) and KIBANA_API_KEY")
         if urllib.parse.urlparse(url).scheme != "https" and not insecure:
-            raise ValueError("KIBANA_URL must be https:// (or pass --insecure)")
+            raise EnvironmentFailure("KIBANA_URL must be https:// (or pass --insecure)")
         return cls(url.rstrip("/"), key, environ.get("KIBANA_SPACE", ""), verify_tls=not insecure)
 
     def endpoint(self, path: str) -> str:
@@ -84,7 +85,7 @@ class Kibana:
             detail = f"HTTP {exc.code}"
         except (urllib.error.URLError, OSError, ValueError) as exc:
             detail = type(getattr(exc, "reason", exc)).__name__
-        raise RuntimeError(f"Kibana at {parsed.scheme}://{parsed.hostname}:{parsed.port or 443}: {doing} failed:"
+        raise EnvironmentFailure(f"Kibana at {parsed.scheme}://{parsed.hostname}:{parsed.port or 443}: {doing} failed:"
                            f" {detail}") from None
 
     def existing(self, want: dict[str, dict]) -> dict[str, dict]:

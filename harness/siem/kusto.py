@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.backends.settings import TableSchema
+from harness.errors import EnvironmentFailure
 
 PACKAGE = "@kusto/language-service-next"
 SCRIPT = Path(__file__).resolve().parent.parent / "kusto" / "check.mjs"
 DATABASE = "iotdetect"
+# Seconds for one batch (~9 ms a query measured; hundreds of queries take a few seconds).
+CHECK_TIMEOUT = 300
 
 
-class KustoUnavailable(RuntimeError):
+class KustoUnavailable(EnvironmentFailure):
     """node or the npm package is missing: a requirement is unmet, which is not a failed check."""
 
 
@@ -75,7 +78,7 @@ CACHE_ENTRIES = 100_000
 PARALLEL_QUERIES = 1000   # below this, a second node start-up (~0.5 s) costs more than it saves
 
 
-def _fingerprint(schema: TableSchema, home: Path, functions: list[dict] | None) -> str:
+def _fingerprint(schema: TableSchema, home: Path, functions: list[dict] | None = None) -> str:
     """Changes whenever an answer could: parser version, checker script, schema, declared functions."""
     package = home / "node_modules" / PACKAGE / "package.json"
     digest = hashlib.sha256(package.read_bytes() if package.is_file() else b"")
@@ -85,8 +88,11 @@ def _fingerprint(schema: TableSchema, home: Path, functions: list[dict] | None) 
 
 
 def _run(queries: list[str], schema: TableSchema, home: Path, functions: list[dict] | None) -> list[list[dict]]:
-    result = subprocess.run(_command(), input=json.dumps(_request(schema, queries, False, functions)),
-                            capture_output=True, text=True, cwd=home)
+    try:
+        result = subprocess.run(_command(), input=json.dumps(_request(schema, queries, False, functions)),
+                                capture_output=True, text=True, cwd=home, timeout=CHECK_TIMEOUT)
+    except subprocess.TimeoutExpired:   # run() kills node by its PID
+        raise KustoUnavailable(f"the Kusto check did not finish within {CHECK_TIMEOUT} s") from None
     if result.returncode != 0:
         raise KustoUnavailable(result.stderr.strip() or f"the Kusto check exited with {result.returncode}")
     return [answer["diagnostics"] for answer in json.loads(result.stdout)]

@@ -9,6 +9,7 @@ from harness.backends.spl import SplBackend
 from harness.errors import Finding, rel
 from harness.loader import RuleSet
 from harness.siem import eql_check, kusto, spl_lint
+from harness.siem.spl_fields import output_fields
 
 
 def compile_all(ruleset: RuleSet, settings: SiemSettings,
@@ -32,6 +33,17 @@ def _searches(queries: SiemQueries) -> list[tuple[str, str]]:
     return [("alert", queries.alert)] + ([("hunt", queries.hunt)] if queries.hunt else [])
 
 
+def _suppress_fields(source, alert_search: str, root) -> list[Finding]:
+    """Splunk suppresses on fields of the search's results: a field the search does not return
+    never matches, so every alert is suppressed for the whole period, or none is."""
+    returned = output_fields(alert_search)
+    missing = [f for f in source.rule.siem.suppress.by if returned is not None and f not in returned]
+    if not missing:
+        return []
+    return [Finding(rel(source.path, root), source.line("siem", "suppress") or source.line("detection"), "siem.suppress.by",
+                    f"{', '.join(missing)} is not returned by the alert search (it returns {', '.join(sorted(returned))})")]
+
+
 def check(ruleset: RuleSet, settings: SiemSettings) -> SiemCheck:
     """SPL lint, the EQL parser and the Kusto parser over every emitted search; findings point at the rule file."""
     compiled = compile_all(ruleset, settings)
@@ -44,6 +56,7 @@ def check(ruleset: RuleSet, settings: SiemSettings) -> SiemCheck:
             spl_count += 1
             findings += [Finding(*where, f"siem.spl.{kind}", f"SPL lint: {problem}")
                          for problem in spl_lint.lint(search, macros, settings.splunk_eve_macro)]
+        findings += _suppress_fields(source, compiled["spl"][source.rule.id].alert, ruleset.project.root)
     for name, (definition, args) in macros.items():
         if args:   # a network macro: lint its expression as it is used inside `where`
             probe = f"`{settings.splunk_eve_macro}` | where {definition.replace('$ip$', 'src_ip')}"
