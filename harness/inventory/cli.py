@@ -32,7 +32,8 @@ def cmd_validate(args) -> int:
     from harness.inventory.load import exists, folder
     project = _project(args)
     if not exists(project):
-        raise ValueError(f"no inventory: {folder(project) / 'devices.yaml'} does not exist")
+        from harness.errors import UsageError
+        raise UsageError(f"no inventory: {folder(project) / 'devices.yaml'} does not exist")
     print(validate_summary(project, check_siem=not args.no_siem))
     return EXIT_OK
 
