@@ -19,12 +19,13 @@ def _ruleset(args):
 
 def cmd_learn(args) -> int:
     from harness.baseline import learn as L
+    from harness.errors import UsageError
     ruleset = _ruleset(args)
     root = ruleset.project.root
     out = Path(args.out)
     missing = [p for p in args.eve if not Path(p).is_file()]
     if missing:
-        raise ValueError(f"no such eve.json: {', '.join(missing)}")
+        raise UsageError(f"no such eve.json: {', '.join(missing)}")
     # The inventory (inventory/devices.yaml of `iotdetect inventory`) names devices and gives their
     # class; it is optional: without it every device is its own class.
     found = root / "inventory" / "devices.yaml"
@@ -34,9 +35,12 @@ def cmd_learn(args) -> int:
                              margin_flows=args.margin_flows, peer_slack=args.peer_slack)
     for item in options.device_networks:
         if item.lstrip("!$") not in ruleset.networks.groups and item.startswith(("$", "!$")):
-            raise ValueError(f"--devices: undefined network variable {item}")
-    profiles = L.learn([Path(p) for p in args.eve], ruleset.networks, options, inventory,
-                       L.existing_profiles(out, root))
+            raise UsageError(f"--devices: undefined network variable {item}")
+    try:
+        profiles = L.learn([Path(p) for p in args.eve], ruleset.networks, options, inventory,
+                           L.existing_profiles(out, root))
+    except ValueError as exc:   # not EVE flow events, no flows, an inventory name that is no profile name
+        raise UsageError(str(exc)) from None
     written = L.write_profiles(profiles, out)
     print(f"wrote {len(written)} profiles to {out}")
     return 0
