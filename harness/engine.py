@@ -180,7 +180,7 @@ def check_rules(workspace: Workspace, timeout: float | None = None) -> None:
         timeout, "loading the rules")
     if returncode != 0:
         raise _failure(returncode, output, workspace, "loading the rules")
-    check_loaded_count(output, workspace.compiled)
+    check_loaded_count(output, workspace.rules)
 
 
 class Engine(Protocol):
@@ -393,7 +393,7 @@ class BatchEngine:
             try:
                 client = self._connect(socket_path, process, workspace, log_path)
                 try:
-                    check_loaded_count(log_path.read_text(errors="replace"), workspace.compiled)
+                    check_loaded_count(log_path.read_text(errors="replace"), workspace.rules)
                     self._replay(client, jobs, progress, process, log_path)
                     client.command("shutdown")
                 except (OSError, ConnectionError) as exc:

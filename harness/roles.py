@@ -276,3 +276,29 @@ def resolve(args: dict[str, Any], plan: Plan) -> tuple[dict[str, Any], dict[Role
     collect(args, roles)
     hosts = assign(roles, plan)
     return substitute(args, hosts), hosts
+
+
+def nested_exclusions(plan: Plan) -> list[tuple[str, str, str]]:
+    """(variable, nested variable, range) where a nested variable's `!` item removes addresses that
+    the including variable lists through another item. Suricata 7 applies the `!` items of a nested
+    group to the whole group (measured: HOME_NET [$IOT_NET, $CORP_NET] with CORP_NET [10.0.0.0/8,
+    !10.20.0.0/24] does not match 10.20.0.0/24 even though IOT_NET is 10.20.0.0/24), while the SIEM
+    searches and the roles scope it to the nested variable: such a plan would make them disagree."""
+    groups, found = plan.networks.groups, []
+    for var, items in groups.items():
+        positive, _ = plan.networks.split(items)
+        for item in positive:
+            if not item.startswith("$"):
+                continue
+            _, excluded = plan.networks.split(groups[item[1:]])
+            if not excluded:
+                continue
+            removed = _normal([i for n in excluded for i in plan._item(n)])
+            others = _normal([i for p in positive if p != item for i in plan._item(p)])
+            overlap = _minus(removed, _minus(removed, others))
+            if overlap:
+                fam, lo, hi = overlap[0]
+                cls = ipaddress.IPv4Address if fam == 4 else ipaddress.IPv6Address
+                span = str(cls(lo)) if lo == hi else f"{cls(lo)}-{cls(hi)}"
+                found.append((var, item[1:], span))
+    return found

@@ -12,7 +12,7 @@ from typing import Any
 from generators import registry
 from generators.pcapio import pcap_bytes
 
-from harness import networks as networks_mod, roles
+from harness import networks as networks_mod, roles, yamlsource
 from harness.errors import Finding, RuleErrors, rel
 from harness.networks import Networks
 from harness.pcapshift import RewriteError, rewrite_hosts
@@ -70,6 +70,13 @@ def resolve(ref, plan: roles.Plan, root: Path) -> tuple[dict, dict[roles.Role, s
         raise RuleErrors([Finding(path, line, "traffic", f"role: {exc} (plan {plan.source})")]) from None
 
 
+def _line_of(root: Path, source: str, var: str) -> int:
+    try:
+        return yamlsource.line_of(yamlsource.load(root / source)[1], (var,))
+    except (OSError, yamlsource.YamlSourceError):
+        return 0
+
+
 def _mentions(value, message: str) -> bool:
     found: list[roles.Role] = []
     try:
@@ -83,7 +90,10 @@ def role_findings(refs: list, where: Project | Path, plan: roles.Plan | Networks
     """Every case whose roles the plan cannot resolve (what `validate` reports)."""
     plan = plan_for(where, plan)
     root = where.root if isinstance(where, Project) else where
-    findings: list[Finding] = []
+    findings = [Finding(plan.source, _line_of(root, plan.source, var), var, f"${inner}'s `!` items also remove {span} from ${var}, which lists it"
+                        f" through another item: Suricata 7 applies a nested variable's exclusions to the whole"
+                        f" group, the SIEM searches do not. List ${inner}'s ranges around the excluded ones instead")
+                for var, inner, span in roles.nested_exclusions(plan)]
     for ref in refs:
         if ref.traffic.generator or ref.traffic.hosts:
             try:

@@ -150,13 +150,17 @@ def test_good_pcaps_pass_the_check(tmp_project):
 
 # --- rule counts -----------------------------------------------------------------------------------
 
-def test_a_rule_missing_from_suricatas_count_is_an_error(tmp_project):
-    compiled = compile_rules(load_project(Project(tmp_project)))
-    check_loaded_count("1 rules successfully loaded, 0 rules failed", compiled)
+def test_a_rule_missing_from_suricatas_count_is_an_error(tmp_project, tmp_path):
+    rules = tmp_path / "iotdetect.rules"
+    rules.write_text(compile_rules(load_project(Project(tmp_project))).text, encoding="utf-8")
+    check_loaded_count("1 rules successfully loaded, 0 rules failed", rules)
     with pytest.raises(RuleErrors, match="loaded 0 rules but 1 were written"):
-        check_loaded_count("0 rules successfully loaded, 0 rules failed", compiled)
+        check_loaded_count("0 rules successfully loaded, 0 rules failed", rules)
     with pytest.raises(EngineError, match="did not report how many rules"):
-        check_loaded_count("", compiled)
+        check_loaded_count("", rules)
+    with rules.open("a", encoding="utf-8") as handle:   # a stage that appends rules (inventory) counts them
+        handle.write('alert ip any any -> any any (msg:"appended"; sid:9199999; rev:1;)\n')
+    check_loaded_count("2 rules successfully loaded, 0 rules failed", rules)
 
 
 # --- outputs the machine refuses -------------------------------------------------------------------

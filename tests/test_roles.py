@@ -126,3 +126,17 @@ def test_an_empty_variable_is_a_validate_error(tmp_project, capsys):
     write_lock(tmp_project)
     assert main(["--root", str(tmp_project), "validate", "--no-siem"]) == EXIT_INVALID
     assert "$MQTT_BROKERS has no host" in capsys.readouterr().err
+
+
+def test_a_nested_exclusion_suricata_would_apply_to_the_whole_group_is_a_validate_error(tmp_project, capsys):
+    """Measured on 7.0.10: HOME_NET [$IOT_NET, ..., $CORP_NET] with CORP_NET [10.0.0.0/8, !10.20.0.0/24] and
+    IOT_NET 10.20.0.0/24 does not match 10.20.0.0/24 in Suricata, while the SIEM searches say it does."""
+    nets = tmp_project / "rules" / "networks.yaml"
+    nets.write_text(nets.read_text().replace("IOT_NET: [192.168.200.0/24]", "IOT_NET: [10.20.0.0/24]")
+                    .replace("CORP_NET: [10.0.0.0/8]", 'CORP_NET: [10.0.0.0/8, "!10.20.0.0/24"]')
+                    .replace("MQTT_BROKERS: [192.168.200.2]", "MQTT_BROKERS: [10.20.0.2]"))
+    write_lock(tmp_project)
+    assert main(["--root", str(tmp_project), "validate", "--no-siem"]) == EXIT_INVALID
+    line = next(i for i, text in enumerate(nets.read_text().splitlines(), 1) if text.startswith("HOME_NET"))
+    assert (f"rules/networks.yaml:{line}: [HOME_NET] $CORP_NET's `!` items also remove 10.20.0.0-10.20.0.255"
+            " from $HOME_NET") in capsys.readouterr().err

@@ -102,9 +102,10 @@ def stage_sentinel(rel: Release, folder: Path) -> None:
 
 def stage_elastic(rel: Release, folder: Path) -> None:
     docs = elastic_rules.kibana_rules(rel.rules, rel.siem.eql, load_catalog())
-    problems = [f"{doc['name']}: {p}" for doc in docs for p in elastic_rules.check(doc)]
-    if problems:
-        raise ValueError("Kibana rules the detection engine would refuse:\n  " + "\n  ".join(problems))
+    problems = [Finding("elastic", 0, doc["name"], f"Kibana's detection engine would refuse it: {p}")
+                for doc in docs for p in elastic_rules.check(doc)]
+    if problems:   # generated content a target refuses: invalid rules (exit 2), not a crash
+        raise RuleErrors(problems)
     (folder / "elastic").mkdir()
     (folder / "elastic" / "iotdetect-kibana-rules.ndjson").write_text(elastic_rules.render_ndjson(docs),
                                                                       encoding="utf-8")
