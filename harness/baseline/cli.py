@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from harness.errors import UsageError
+
 DEFAULT_FOLDER = "profiles"
 
 
@@ -70,7 +72,8 @@ def cmd_pcaps(args) -> int:
 
 
 def cmd_proof(args) -> int:
-    from harness.baseline import learn as L, proof
+    from harness.baseline import learn as L
+    from harness.baseline import proof
     ruleset = _ruleset(args)
     result = proof.run(ruleset)
     if args.bless:

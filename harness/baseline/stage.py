@@ -88,8 +88,9 @@ def load_test(ruleset: RuleSet, loaded: list[Profile]) -> None:
             where = rel(folder(ruleset), ruleset.project.root)
             raise RuleErrors([Finding(where, 0, "baseline", f.message) for f in exc.findings]) from None
         except EngineError as exc:
-            if "datasets:" not in str(exc):   # a crash or a missing binary is no fault of the profiles
+            if "datasets:" not in str(exc):   # Suricata itself failed: an environment fault (exit 3)
                 raise
+            # a dataset line Suricata refuses comes from a profile: invalid input (exit 2)
             where = rel(folder(ruleset), ruleset.project.root)
             raise RuleErrors([Finding(where, 0, "baseline", str(exc).split("\n", 1)[0])]) from None
 
