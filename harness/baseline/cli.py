@@ -21,7 +21,6 @@ def _ruleset(args):
 
 def cmd_learn(args) -> int:
     from harness.baseline import learn as L
-    from harness.errors import UsageError
     ruleset = _ruleset(args)
     root = ruleset.project.root
     out = Path(args.out)
