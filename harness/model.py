@@ -158,7 +158,7 @@ class Condition(Frozen):
         if spec.kind == "modbus_function" and op != "equals":
             raise ValueError(f"{self.field} takes equals only (Suricata's modbus keyword names one function);"
                              " for a set use the raw option `modbus: access write` with covered_by_where")
-        if self.negate and op in ("exists", "in", "regex"):
+        if self.negate and op in ("exists", "in"):
             raise ValueError(f"negate is not supported with {op}")
         return self
 

@@ -40,7 +40,8 @@ def _condition_options(cond: Condition) -> list[str]:
     if op in ("regex", "in"):
         pattern = value if op == "regex" else "^(?:" + "|".join(re.escape(str(v)) for v in value) + ")$"
         flags = "i" if cond.nocase else ""
-        return options + [f'pcre:"/{esc.pcre(pattern)}/{flags}";']
+        negation = "!" if cond.negate else ""
+        return options + [f'pcre:{negation}"/{esc.pcre(pattern)}/{flags}";']
     negation = "!" if cond.negate else ""
     options.append(f'content:{negation}"{esc.content(str(value))}";')
     if cond.nocase:
