@@ -61,7 +61,7 @@ def _evil_rule(evil: str, index: int = 0) -> dict:
 
 # The option keywords the model of _evil_rule implies, in order; an injected sid/pcre adds to it.
 EXPECTED_KEYWORDS = ["msg", "flow", "mqtt.connect.username", "content", "startswith", "endswith",
-                     "mqtt.connect.username", "pcre", "pkt_data", "content", "classtype", "priority",
+                     "mqtt.connect.username", "pcre", "pkt_data", "content", "threshold", "classtype", "priority",
                      "metadata", "sid", "rev"]
 
 
@@ -182,5 +182,5 @@ def test_library_rule_round_trips_through_idstools(rule_id):
     names = [o["name"] for o in parsed["options"]]
     for once in ("msg", "sid", "rev", "classtype", "metadata", "priority"):
         assert names.count(once) == 1, once
-    assert names.count("threshold") == (1 if rule.detection.threshold else 0)
+    assert names.count("threshold") == (1 if rule.detection.threshold or rule.detection.budget_option else 0)
     assert names.count("pcre") + names.count("content") >= len(rule.detection.payload)

@@ -121,6 +121,8 @@ def rule_options(rule: Rule) -> list[str]:
     if det.threshold:
         t = det.threshold
         options.append(f"threshold: type {t.type}, track {t.track}, count {t.count}, seconds {t.seconds};")
+    elif det.budget_option:
+        options.append(det.budget_option)
     options.append(f"classtype:{rule.suricata.classtype};")
     options.append(f"priority:{PRIORITY[rule.severity]};")
     options += [f"reference:url,{re.sub(r'^https?://', '', url)};" for url in rule.references]
