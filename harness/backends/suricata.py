@@ -14,6 +14,11 @@ _TCP_CARRIED = set(APP_PROTOCOLS_TCP) | {"tcp"}
 
 
 def address(items: tuple[str, ...]) -> str:
+    # Suricata turns a list of negations alone into the complement within the negated items'
+    # address families: `!$MGMT_NET` (IPv4 ranges) then matches no IPv6 address at all (measured on
+    # 7.0.10). The model means "anything but these": say so with `any` first.
+    if all(item.startswith("!") for item in items):
+        items = ("any",) + tuple(items)
     return items[0] if len(items) == 1 else "[" + ",".join(items) + "]"
 
 
