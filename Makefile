@@ -18,7 +18,7 @@ python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,dist]'
+	$(PY) -m pip install -q -e '.[test,dist,sigma]'
 	touch $@
 
 node: node_modules/.installed

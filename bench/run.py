@@ -16,7 +16,7 @@ from harness.loader import load_project
 from harness.pcaps import all_refs
 from harness.project import Project
 from harness.runner import run_suite
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 
 
 def time_engine(ruleset, engine) -> tuple[float, int]:

@@ -1,15 +1,21 @@
-"""Default addresses of the project's networks (mirror rules/networks.yaml)."""
+"""Default hosts of the generators, as roles of the site plan (rules/networks.yaml).
 
-IOT_DEVICE = "192.168.200.10"
-IOT_DEVICE_2 = "192.168.200.11"
-MQTT_BROKER = "192.168.200.2"
-CORP_HOST = "10.1.1.50"
-MGMT_HOST = "10.10.0.5"
-ENG_WORKSTATION = "192.168.210.10"
-PLC = "192.168.210.20"
-DNS_RESOLVER = "10.0.0.53"
-NTP_SERVER = "10.0.0.123"
-EXTERNAL_HOST = "203.0.113.50"
-EXTERNAL_HOST_2 = "198.51.100.20"
+Generators never carry a site's addresses: the harness resolves these role strings (and any role a
+test case passes) to concrete hosts of the plan before it calls a generator (harness/roles.py).
+A generator called directly from Python gets concrete addresses from its caller.
+"""
+
+IOT_DEVICE = "$IOT_NET"
+IOT_DEVICE_2 = "$IOT_NET[2]"
+MQTT_BROKER = "$MQTT_BROKERS"
+CORP_HOST = "$CORP_NET"
+MGMT_HOST = "$MGMT_NET"
+ENG_WORKSTATION = "$ENGINEERING_HOSTS"
+PLC = "$OT_NET"
+DNS_RESOLVER = "$DNS_RESOLVERS"
+NTP_SERVER = "$IOT_SERVICES"
+UPDATE_SERVER = "$IOT_SERVICES"
+EXTERNAL_HOST = "$EXTERNAL_NET"
+EXTERNAL_HOST_2 = "$EXTERNAL_NET[2]"
 CLIENT_PORT = 49152
 START = 1700000000.0

@@ -9,31 +9,31 @@ from . import dnp3, dns, enip, modbus, ntp, ssh, tls
 from .session import merge
 
 BENIGN_NAMES = ["time.vendor.example", "updates.vendor.example", "broker.iot.example"]
-INTERNAL_UPDATE_SERVER = "10.0.0.80"   # in $IOT_SERVICES (rules/networks.yaml)
 
 
 def day(*, start: float = A.START, rounds: int = 3, interval: float = 600.0,
-        devices: list[str] | None = None, broker: str = A.MQTT_BROKER,
+        devices: tuple[str, ...] = (A.IOT_DEVICE, A.IOT_DEVICE_2), broker: str = A.MQTT_BROKER,
         update_host: str = A.EXTERNAL_HOST, mgmt: str = A.MGMT_HOST,
-        eng: str = A.ENG_WORKSTATION, plc: str = A.PLC,
-        update_server: str = INTERNAL_UPDATE_SERVER) -> list[Packet]:
-    """``rounds`` rounds, ``interval`` s apart, each: per device NTP to 10.0.0.123, DNS for
-    benign names to 10.0.0.53, MQTT over TLS (8883) to the broker, an HTTPS update check
+        eng: str = A.ENG_WORKSTATION, plc: str = A.PLC, resolver: str = A.DNS_RESOLVER,
+        ntp_server: str = A.NTP_SERVER, update_server: str = A.UPDATE_SERVER) -> list[Packet]:
+    """``rounds`` rounds, ``interval`` s apart, each: per device NTP to the time server, DNS for
+    benign names to the resolver (AAAA from IPv6 devices), MQTT over TLS (8883) to the broker, an HTTPS update check
     (SNI updates.vendor.example); per round one SSH session from management to the first
     device and Modbus function-3 reads from the engineering host to the PLC; per round the
     engineering host's routine control work (one Modbus register write, a DNP3 class poll, a
     CIP tag read) and an HTTPS firmware check of the last device against the internal update
-    server."""
-    devices = devices or [A.IOT_DEVICE, A.IOT_DEVICE_2]
+    server. Every host is a role of the site plan (generators/addresses.py)."""
+    devices = list(devices)
     groups: list[list[Packet]] = []
     for r in range(rounds):
         t0 = start + r * interval
         port = 40000 + r * 100
         for d_i, dev in enumerate(devices):
             t = t0 + d_i * 10.0
-            groups.append(ntp.query(src=dev, start=t))
+            groups.append(ntp.query(src=dev, dst=ntp_server, start=t))
             for n_i, name in enumerate(BENIGN_NAMES):
-                groups.append(dns.query(src=dev, qname=name, start=t + 1 + n_i * 0.1,
+                groups.append(dns.query(src=dev, dst=resolver, qname=name, start=t + 1 + n_i * 0.1,
+                                        qtype="AAAA" if ":" in dev else "A",
                                         sport=port + d_i * 10 + n_i,
                                         dns_id=(r * 64 + d_i * 8 + n_i) & 0xFFFF))
             groups.append(tls.client_hello(src=dev, dst=broker, dport=8883,

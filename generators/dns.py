@@ -6,6 +6,7 @@ from scapy.layers.dns import DNS, DNSQR, DNSRR
 from scapy.packet import Packet
 
 from . import addresses as A
+from .forward import forwards_to
 from .session import UdpExchange
 
 QTYPES = {"A": 1, "NS": 2, "CNAME": 5, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28,
@@ -32,6 +33,7 @@ def query(*, src: str = A.IOT_DEVICE, dst: str = A.DNS_RESOLVER, sport: int = 53
     return u.packets
 
 
+@forwards_to(query)
 def queries(*, names: list[str] | None = None, interval: float = 1.0, start: float = A.START,
             sport: int = 53000, **kw) -> list[Packet]:
     """Several queries (e.g. DGA/tunnelling volume), one source port and id per name."""

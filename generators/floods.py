@@ -134,15 +134,16 @@ def icmp_sweep(*, src: str = A.CORP_HOST, dst: str = A.IOT_DEVICE, hosts: int = 
     return _collect(eps)
 
 
-def brute_force(*, generator: str = "ftp.login", count: int = 500, interval: float = 0.2,
-                start: float = A.START, sport: int = 30000, users: list[str] | None = None,
-                args: dict | None = None) -> list[Packet]:
-    """``count`` login sessions, a new connection each (as hydra/medusa run them); ``users`` are
-    tried in turn when given (the generator's ``user`` argument)."""
+def brute_force(*, src: str = A.CORP_HOST, dst: str = A.IOT_DEVICE, generator: str = "ftp.login",
+                count: int = 500, interval: float = 0.2, start: float = A.START, sport: int = 30000,
+                users: list[str] | None = None, args: dict | None = None) -> list[Packet]:
+    """``count`` login sessions from ``src`` to ``dst``, a new connection each (as hydra/medusa run
+    them); ``users`` are tried in turn when given (the generator's ``user`` argument)."""
     from . import registry
     make = registry.get(generator)
+    base = {"src": src, "dst": dst, **(args or {})}
     runs = []
     for i in range(count):
         extra = {"user": users[i % len(users)]} if users else {}
-        runs.append(make(**{**(args or {}), **extra, "sport": sport + i, "start": start + i * interval}))
+        runs.append(make(**{**base, **extra, "sport": sport + i, "start": start + i * interval}))
     return merge(*runs)

@@ -7,6 +7,7 @@ import base64
 from scapy.packet import Packet
 
 from . import addresses as A
+from .forward import forwards_to
 from .session import TcpSession
 
 REASONS = {200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently",
@@ -55,6 +56,29 @@ def request(*, src: str = A.CORP_HOST, dst: str = A.IOT_DEVICE, sport: int = A.C
     return s.packets
 
 
+def keepalive(*, src: str = A.CORP_HOST, dst: str = A.IOT_DEVICE, sport: int = A.CLIENT_PORT,
+              dport: int = 80, start: float = A.START, count: int = 5, interval: float = 25.0,
+              method: str = "GET", path: str = "/", body: bytes = b"", status: int = 200,
+              user_agent: str | None = "Mozilla/5.0") -> list[Packet]:
+    """``count`` requests on ONE kept-alive TCP connection, ``interval`` seconds apart.
+
+    One connection is one flow, and every Suricata runmode handles a flow's packets in order on
+    one thread; the same requests on separate connections may be handled out of time order by
+    different threads (autofp, workers), which changes what a threshold window counts.
+    """
+    s = TcpSession(src, sport, dst, dport, start=start)
+    host = f"[{dst}]" if ":" in dst else dst
+    for i in range(count):
+        if i:
+            s.clock.wait(interval)
+        s.client_send(build_request(method, path, host, user_agent, None, bytes(body)))
+        response = build_response(status, b"<html><body>ok</body></html>", "text/html")
+        s.server_send(response.replace(b"Connection: close", b"Connection: keep-alive"))
+    s.close()
+    return s.packets
+
+
+@forwards_to(request)
 def basic_auth(*, user: str = "admin", password: str = "admin", path: str = "/login",
                status: int = 200, **kw) -> list[Packet]:
     """HTTP request carrying ``Authorization: Basic base64(user:password)``."""
@@ -64,6 +88,7 @@ def basic_auth(*, user: str = "admin", password: str = "admin", path: str = "/lo
     return request(path=path, headers=headers, status=status, **kw)
 
 
+@forwards_to(request)
 def firmware_download(*, src: str = A.IOT_DEVICE, dst: str = A.EXTERNAL_HOST,
                       path: str = "/firmware/fw-2.1.0.bin", host: str = "updates.vendor.example",
                       size: int = 2048, **kw) -> list[Packet]:

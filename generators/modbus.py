@@ -8,6 +8,7 @@ from scapy.contrib.modbus import ModbusADURequest, ModbusADUResponse
 from scapy.packet import Packet, Raw
 
 from . import addresses as A
+from .forward import forwards_to
 from .session import TcpSession
 
 
@@ -77,11 +78,13 @@ def request(*, src: str = A.ENG_WORKSTATION, dst: str = A.PLC, sport: int = A.CL
     return s.packets
 
 
+@forwards_to(request)
 def write_register(*, address: int = 40, value: int = 1234, **kw) -> list[Packet]:
     """Function 6 (write single register)."""
     return request(function=6, address=address, value=value, **kw)
 
 
+@forwards_to(request)
 def write_coil(*, address: int = 0, value: int = 1, **kw) -> list[Packet]:
     """Function 5 (write single coil)."""
     return request(function=5, address=address, value=value, **kw)

@@ -28,9 +28,10 @@ DNP3_OBJECTS = {
 }
 
 
-def dnp3_command(*, function: int = 5, **kw) -> list[Packet]:
+def dnp3_command(*, src: str = A.ENG_WORKSTATION, dst: str = A.PLC, function: int = 5, **kw) -> list[Packet]:
     """``dnp3.request`` with the object headers a real master sends for ``function``."""
-    return dnp3.request(function=function, objects=kw.pop("objects", DNP3_OBJECTS.get(function, b"")), **kw)
+    return dnp3.request(src=src, dst=dst, function=function,
+                        objects=kw.pop("objects", DNP3_OBJECTS.get(function, b"")), **kw)
 
 
 def dnp3_select_operate(*, src: str = A.ENG_WORKSTATION, dst: str = A.PLC, sport: int = A.CLIENT_PORT,

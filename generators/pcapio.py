@@ -13,9 +13,9 @@ LINKTYPE_ETHERNET = 1
 SNAPLEN = 65535
 
 
-def pcap_bytes(packets: Iterable[Packet]) -> bytes:
+def pcap_bytes(packets: Iterable[Packet], linktype: int = LINKTYPE_ETHERNET) -> bytes:
     """The pcap file content for ``packets`` (little-endian, v2.4, usec)."""
-    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, SNAPLEN, LINKTYPE_ETHERNET)]
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, SNAPLEN, linktype)]
     for pkt in packets:
         data = bytes(pkt)
         t_us = int(round(float(pkt.time) * 1_000_000))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+import inspect
+from typing import Any, Callable
 
 from scapy.packet import Packet
 
@@ -29,13 +30,20 @@ GENERATORS: dict[str, str] = {
     "ftp.login": "ftp:login",
     "ftp.retr": "ftp:retr",
     "http.request": "http:request",
+    "http.keepalive": "http:keepalive",
+    "icmp.ping_sweep": "tcp:ping_sweep",
     "http.basic_auth": "http:basic_auth",
     "http.firmware_download": "http:firmware_download",
+    "inventory.firmware_download": "inventory:firmware_download",
+    "inventory.service": "inventory:service",
+    "inventory.unknown_host": "inventory:unknown_host",
     "irc.session": "irc:session",
     "modbus.request": "modbus:request",
     "modbus.write_register": "modbus:write_register",
     "modbus.write_coil": "modbus:write_coil",
     "mqtt.connect": "mqtt:connect",
+    "multiday.anomaly": "multiday:anomaly",
+    "multiday.hour": "multiday:hour",
     "mqtt.publish": "mqtt:publish",
     "mqtt.subscribe": "mqtt:subscribe",
     "ntp.query": "ntp:query",
@@ -65,6 +73,12 @@ GENERATORS: dict[str, str] = {
     "udp.send": "tcp:udp_send",
 }
 
+# Generators one of whose arguments holds the arguments of another generator:
+# name -> (argument naming the inner generator, argument holding its arguments).
+NESTED: dict[str, tuple[str, str]] = {
+    "repeat.sessions": ("generator", "args"),
+}
+
 
 def names() -> list[str]:
     """All generator names, sorted."""
@@ -79,3 +93,12 @@ def get(name: str) -> Callable[..., list[Packet]]:
         raise KeyError(f"unknown generator {name!r}; known: {', '.join(names())}") from None
     module, func = target.split(":")
     return getattr(importlib.import_module(f"{__package__}.{module}"), func)
+
+
+def defaults(func: Callable) -> dict[str, Any]:
+    """Keyword defaults of a generator, including those of the generator its ``**kw`` goes to
+    (``generators.forward.forwards_to``); its own defaults win."""
+    own = {name: p.default for name, p in inspect.signature(func).parameters.items()
+           if p.default is not inspect.Parameter.empty}
+    target = getattr(func, "forwards_to", None)
+    return {**(defaults(target) if target else {}), **own}

@@ -10,8 +10,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterable
 
-from scapy.layers.inet import IP, TCP, UDP
-from scapy.layers.inet6 import IPv6
+from scapy.layers.inet import ICMP, IP, TCP, UDP
+from scapy.layers.inet6 import ICMPv6DestUnreach, ICMPv6EchoReply, ICMPv6EchoRequest, IPv6
 from scapy.layers.l2 import Ether
 from scapy.packet import Packet, Raw
 
@@ -20,6 +20,9 @@ CLIENT_MAC = "02:00:00:00:00:01"
 SERVER_MAC = "02:00:00:00:00:02"
 TTL = 64
 WINDOW = 64240
+# destination-unreachable codes: RFC 792/1812 (ICMP), RFC 4443 (ICMPv6)
+UNREACHABLE_V4 = {"host": 1, "port": 3, "prohibited": 13}
+UNREACHABLE_V6 = {"host": 3, "port": 4, "prohibited": 1}
 
 
 def _us(seconds: float) -> int:
@@ -64,6 +67,10 @@ class _Clock:
 class _Endpoints:
     def __init__(self, client_ip, client_port, server_ip, server_port, start, client_mac,
                  server_mac, step, ttl, ip_id, clock=None):
+        for ip in (client_ip, server_ip):
+            if str(ip).startswith("$"):
+                raise ValueError(f"unresolved role {ip}: generators get concrete hosts; run them through the"
+                                 " harness (iotdetect pcaps), or pass addresses when calling one from another")
         self.client_ip, self.client_port = client_ip, int(client_port)
         self.server_ip, self.server_port = server_ip, int(server_port)
         self.client_mac, self.server_mac = client_mac, server_mac
@@ -92,6 +99,28 @@ class _Endpoints:
         ip_id = self._ip_id[from_client] & 0xFFFF
         self._ip_id[from_client] += 1
         return Ether(src=smac, dst=dmac) / IP(src=src, dst=dst, ttl=self.ttl, id=ip_id, flags="DF")
+
+    def unreachable(self, offending: Packet, reason: str = "port", *, from_client: bool = False) -> Packet:
+        """An ICMP (IPv4) or ICMPv6 destination-unreachable answer quoting ``offending``;
+        ``reason``: "port" (no listener), "prohibited" (a firewall's refusal), "host"."""
+        codes = UNREACHABLE_V6 if self.v6 else UNREACHABLE_V4
+        if reason not in codes:
+            raise ValueError(f"unreachable reason {reason!r}: one of {', '.join(codes)}")
+        quoted = bytes(offending[IPv6] if self.v6 else offending[IP])
+        if self.v6:
+            body = ICMPv6DestUnreach(code=codes[reason]) / Raw(load=quoted[:1232])
+        else:
+            body = ICMP(type=3, code=codes[reason]) / Raw(load=quoted[:28])
+        return self._emit(self._l3(from_client) / body)
+
+    def echo(self, from_client: bool = True, *, ident: int = 0x4242, seq: int = 1,
+             payload: bytes = b"iotdetect-ping", reply: bool = False) -> Packet:
+        """An ICMP/ICMPv6 echo request (or ``reply``) between the two hosts."""
+        if self.v6:
+            icmp = (ICMPv6EchoReply if reply else ICMPv6EchoRequest)(id=ident, seq=seq, data=payload)
+        else:
+            icmp = ICMP(type=0 if reply else 8, id=ident, seq=seq) / Raw(load=payload)
+        return self._emit(self._l3(from_client) / icmp)
 
     def _emit(self, pkt: Packet) -> Packet:
         pkt = pkt.__class__(bytes(pkt))  # freeze lengths/checksums
@@ -227,13 +256,16 @@ def syn_attempt(client_ip: str, client_port: int, server_ip: str, server_port: i
                 client_mac: str = CLIENT_MAC, server_mac: str = SERVER_MAC,
                 step: float = 0.001, client_isn: int = 1000, ip_id: int = 1) -> list[Packet]:
     """A lone SYN, answered by RST/ACK (``reply="rst"``), SYN/ACK then client RST
-    (``"synack"``), or nothing (``None``)."""
+    (``"synack"``), a firewall's ICMP/ICMPv6 administratively-prohibited (``"unreachable"``),
+    or nothing (``None``)."""
     s = TcpSession(client_ip, client_port, server_ip, server_port, start=start,
                    client_mac=client_mac, server_mac=server_mac, step=step,
                    client_isn=client_isn, ip_id=ip_id, handshake=False)
-    s._tcp(True, "S", options=[("MSS", 1460)])
+    syn = s._tcp(True, "S", options=[("MSS", 1460)])
     s.client_seq += 1
-    if reply == "rst":
+    if reply == "unreachable":
+        s.unreachable(syn, "prohibited")
+    elif reply == "rst":
         s._tcp(False, "RA", seq=0)
     elif reply == "synack":
         s._tcp(False, "SA", options=[("MSS", 1460)])
@@ -272,6 +304,16 @@ class UdpExchange(_Endpoints):
         """Server reply; ``sport`` overrides the source port (e.g. TFTP's new TID)."""
         self._udp(False, payload, sport)
         return self
+
+
+class IcmpExchange(_Endpoints):
+    """ICMP (IPv4) or ICMPv6 messages between two hosts: ``echo`` and ``unreachable``."""
+
+    def __init__(self, client_ip: str, server_ip: str, *, start: float = DEFAULT_START,
+                 client_mac: str = CLIENT_MAC, server_mac: str = SERVER_MAC, step: float = 0.001,
+                 ttl: int = TTL, ip_id: int = 1, clock: _Clock | None = None) -> None:
+        super().__init__(client_ip, 0, server_ip, 0, start, client_mac, server_mac, step, ttl,
+                         ip_id, clock)
 
 
 def merge(*groups: Iterable[Packet]) -> list[Packet]:

@@ -7,6 +7,7 @@ from scapy.layers.snmp import (SNMP, SNMPget, SNMPnext, SNMPresponse, SNMPset, S
 from scapy.packet import Packet
 
 from . import addresses as A
+from .forward import forwards_to
 from .session import UdpExchange
 
 VERSIONS = {"v1": 0, "1": 0, "v2c": 1, "2c": 1, "2": 1}
@@ -39,6 +40,7 @@ def get(*, src: str = A.CORP_HOST, dst: str = A.IOT_DEVICE, sport: int = A.CLIEN
     return u.packets
 
 
+@forwards_to(get)
 def set(*, oid: str = "1.3.6.1.2.1.1.5.0", value: str = "pwned",  # noqa: A001
         community: str = "private", **kw) -> list[Packet]:
     """SNMP SET (default community ``private``)."""

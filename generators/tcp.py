@@ -5,7 +5,7 @@ from __future__ import annotations
 from scapy.packet import Packet
 
 from . import addresses as A
-from .session import TcpSession, UdpExchange, syn_attempt
+from .session import IcmpExchange, TcpSession, UdpExchange, syn_attempt
 
 
 def connect(*, src: str = A.CORP_HOST, dst: str = A.IOT_DEVICE, sport: int = A.CLIENT_PORT,
@@ -31,7 +31,8 @@ def syn_scan(*, src: str = A.CORP_HOST, dst: str = A.IOT_DEVICE, sport: int = A.
 
     ``dports`` given: one attempt per port (``count`` defaults to len(dports), cycling).
     Otherwise ``count`` (default 5) attempts to ``dport``.  Each attempt uses a new
-    source port when ``vary_sport``.  ``reply``: "rst" | "synack" | None.
+    source port when ``vary_sport``.  ``reply``: "rst" | "synack" | "unreachable" (ICMP or
+    ICMPv6 from a filtering firewall) | None.
     """
     ports = list(dports) if dports else [dport]
     n = count if count is not None else (len(ports) if dports else 5)
@@ -57,13 +58,31 @@ def connect_repeat(*, src: str = A.CORP_HOST, dst: str = A.IOT_DEVICE,
 
 def udp_send(*, src: str = A.IOT_DEVICE, dst: str = A.EXTERNAL_HOST, sport: int = A.CLIENT_PORT,
              dport: int = 9999, start: float = A.START, payload: bytes = b"hello",
-             response: bytes = b"", count: int = 1, interval: float = 0.0) -> list[Packet]:
-    """``count`` UDP datagrams with ``payload`` (and optional reply each)."""
+             response: bytes = b"", count: int = 1, interval: float = 0.0,
+             unreachable: bool = False) -> list[Packet]:
+    """``count`` UDP datagrams with ``payload`` (and optional reply each); ``unreachable``
+    answers each with ICMP/ICMPv6 port unreachable instead (a closed port, as UDP scans see)."""
     u = UdpExchange(src, sport, dst, dport, start=start)
     for i in range(count):
         if i and interval:
             u.wait(interval)
         u.client_send(payload)
-        if response:
+        if unreachable:
+            u.unreachable(u.packets[-1], "port")
+        elif response:
             u.server_send(response)
     return u.packets
+
+
+def ping_sweep(*, src: str = A.CORP_HOST, dsts: tuple[str, ...] = (A.IOT_DEVICE, A.IOT_DEVICE_2, "$IOT_NET[3]"),
+               start: float = A.START, interval: float = 0.5, reply: bool = True) -> list[Packet]:
+    """ICMP echo requests (ICMPv6 on an IPv6 plan) from ``src`` to every host of ``dsts``,
+    ``interval`` seconds apart, each answered when ``reply``: host discovery before a scan."""
+    out: list[Packet] = []
+    for i, dst in enumerate(dsts):
+        u = IcmpExchange(src, dst, start=start + i * interval, ip_id=1 + i * 4)
+        u.echo(True, seq=i + 1)
+        if reply:
+            u.echo(False, seq=i + 1, reply=True)
+        out += u.packets
+    return out

@@ -6,7 +6,7 @@ from importlib import metadata
 from pathlib import Path
 
 from harness.backends.suricata import render_vars
-from harness.compile import RULES_FILENAME, compile_rules
+from harness.compile import RULES_FILENAME, CompiledRules, compile_rules
 from harness.engine import SuricataMissing, check_rules
 from harness.loader import RuleSet
 from harness.runner import prepare_workspace
@@ -21,27 +21,38 @@ def version() -> str:
         return "0.0.0+unknown"
 
 
-def stage_suricata(ruleset: RuleSet, folder: Path, release: str) -> None:
+def stage_suricata(ruleset: RuleSet, folder: Path, release: str) -> CompiledRules:
     target = folder / "suricata"
     target.mkdir(parents=True)
-    (target / RULES_FILENAME).write_text(compile_rules(ruleset, release).text, encoding="utf-8")
+    compiled = compile_rules(ruleset, release)
+    (target / RULES_FILENAME).write_text(compiled.text, encoding="utf-8")
     (target / "iotdetect-vars.yaml").write_text(render_vars(ruleset.networks, release), encoding="utf-8")
+    return compiled
+
+
+def stage_inventory(ruleset: RuleSet, folder: Path, release: str) -> None:
+    from harness.inventory.package import stage_build   # only when the project has inventory/
+    stage_build(ruleset, folder, release)
+
+
+def stage_baseline(ruleset: RuleSet, folder: Path, release: str) -> None:
+    from harness.baseline.stage import stage_build   # learned device profiles (optional, site-specific)
+    stage_build(ruleset, folder, release)
 
 
 # Target name -> function staging that target's files. Later targets (SIEMs) register here.
-STAGES = {"suricata": stage_suricata, "siem": stage_siem}
+STAGES = {"suricata": stage_suricata, "siem": stage_siem, "inventory": stage_inventory, "baseline": stage_baseline}
 
 
 def build(ruleset: RuleSet, out: Path, *, verify_with_suricata: bool = True) -> list[Path]:
     """Stage everything in a temp dir next to out, prove it loads, then swap it into place."""
     release = version()
     with staged_folder(out) as staging:
-        for stage in STAGES.values():
-            stage(ruleset, staging, release)
+        staged = {name: stage(ruleset, staging, release) for name, stage in STAGES.items()}
         if verify_with_suricata:
             with tempfile.TemporaryDirectory(prefix="iotdetect-check-") as tmp:
-                try:
-                    check_rules(prepare_workspace(ruleset, Path(tmp)))
+                try:   # the load test checks the very text staged above: each rule compiled once
+                    check_rules(prepare_workspace(ruleset, Path(tmp), compiled=staged["suricata"]))
                 except SuricataMissing:
                     pass  # the CLI warns; the text itself is still valid
     return sorted(p for p in out.rglob("*") if p.is_file())

@@ -10,7 +10,8 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstr
                       model_validator)
 
 from harness import fields as eve_fields
-from harness.types import AttackId, Duration, Line, Rev, RuleId, Severity, Sid, Status, Text, Url
+from harness.types import (AttackId, Duration, Line, Rev, RuleId, Severity, Sid, Status, Text, Url, duration_seconds,
+                           safe_printable)
 
 
 class LocatedError(ValueError):
@@ -33,8 +34,9 @@ APP_PROTOCOLS_UDP = ("dns", "snmp", "tftp", "ntp", "dhcp")
 PROTOCOLS = TRANSPORTS + APP_PROTOCOLS_TCP + APP_PROTOCOLS_UDP
 Protocol = Literal[PROTOCOLS]  # type: ignore[valid-type]
 
-_ADDRESS_ITEM = re.compile(r"^!?(any|\$[A-Z][A-Z0-9_]*|[0-9A-Fa-f:.]+(/\d{1,3})?)$")
-_PORT_ITEM = re.compile(r"^!?(any|\d{1,5}|\d{1,5}:\d{0,5}|:\d{1,5})$")
+# Matched with fullmatch: `$` would also accept a trailing newline ("1883\n").
+_ADDRESS_ITEM = re.compile(r"!?(any|\$[A-Z][A-Z0-9_]*|[0-9A-Fa-f:.]+(/\d{1,3})?)")
+_PORT_ITEM = re.compile(r"!?(any|\d{1,5}|\d{1,5}:\d{0,5}|:\d{1,5})")
 
 
 def _as_list(value: Any) -> Any:
@@ -42,7 +44,7 @@ def _as_list(value: Any) -> Any:
 
 
 def check_address_item(item: str) -> str:
-    if not _ADDRESS_ITEM.match(item):
+    if not _ADDRESS_ITEM.fullmatch(item):
         raise ValueError(f"{item!r} is not a CIDR, an IP, 'any' or a $VARIABLE (optionally negated with !)")
     bare = item.lstrip("!")
     if item.startswith("!") and bare == "any":
@@ -57,7 +59,7 @@ def check_address_item(item: str) -> str:
 
 def check_port_item(item: str) -> str:
     text = str(item)
-    if not _PORT_ITEM.match(text):
+    if not _PORT_ITEM.fullmatch(text):
         raise ValueError(f"{text!r} is not a port, a range lo:hi or 'any' (optionally negated with !)")
     numbers = [int(n) for n in re.findall(r"\d+", text)]
     for number in numbers:
@@ -160,6 +162,10 @@ class Condition(Frozen):
                              " for a set use the raw option `modbus: access write` with covered_by_where")
         if self.negate and op in ("exists", "in"):
             raise ValueError(f"negate is not supported with {op}")
+        if self.nocase and spec.lowercase and op in ("equals", "contains", "startswith", "endswith"):
+            # Suricata 7 refuses the rule ("specifying nocase is redundant"); the value is lower-cased.
+            raise LocatedError(f"Suricata's {spec.keyword} buffer is lower-case already and refuses nocase;"
+                               " drop it (matching is case-insensitive anyway)", ("nocase",))
         return self
 
     def operators_given(self) -> list[str]:
@@ -183,6 +189,12 @@ class Condition(Frozen):
 # Sticky buffers a raw payload match may name (Suricata 7 keywords with no EVE field to search).
 PAYLOAD_BUFFERS = ("http.uri", "http.uri.raw", "http.header", "http.request_body", "http.response_body",
                    "http.cookie", "file.data", "http.request_line", "dns.query", "tls.sni")
+# The rule protocols each buffer's app-layer allows (measured with suricata -T: a buffer of another
+# app-layer fails "can't set rule app proto"; file.data needs a TCP protocol carrying files).
+_HTTP_BUFFER_PROTOCOLS = ("http",) + TRANSPORTS
+BUFFER_PROTOCOLS = {**{name: _HTTP_BUFFER_PROTOCOLS for name in PAYLOAD_BUFFERS if name.startswith("http.")},
+                    "file.data": ("http", "smb", "tcp", "ip"), "dns.query": ("dns",) + TRANSPORTS,
+                    "tls.sni": ("tls",) + TRANSPORTS}
 
 
 class PayloadMatch(Frozen):
@@ -274,6 +286,11 @@ class Detection(Frozen):
             if self.protocol not in cond.eve.protocols:
                 raise LocatedError(f"field {cond.field} belongs to protocol {'/'.join(cond.eve.protocols)},"
                                    f" not {self.protocol}", ("where", index, "field"))
+        for index, match in enumerate(self.payload):
+            allowed = BUFFER_PROTOCOLS.get(match.buffer or "", PROTOCOLS)
+            if self.protocol not in allowed:
+                raise LocatedError(f"Suricata refuses buffer {match.buffer} in a {self.protocol} rule (it takes"
+                                   f" {', '.join(allowed)})", ("payload", index, "buffer"))
         return self
 
 
@@ -297,9 +314,10 @@ class RawOption(Frozen):
     @classmethod
     def _cannot_end_option(cls, value: str | None) -> str | None:
         # The value is pasted verbatim after `keyword:`; these characters would end or escape the option.
-        if value is not None and any(char in value for char in ';"\\\r\n'):
-            raise ValueError("must not contain `;`, `\"`, a backslash or a line break: the value is copied"
-                             " verbatim into the Suricata rule, where they would end the option")
+        if value is not None and not safe_printable(value, ';"\\'):
+            raise ValueError("must be printable ASCII without `;`, `\"` or a backslash: the value is copied"
+                             " verbatim into the Suricata rule, where these (or a line break or NUL) would end"
+                             " the option or the rule")
         return value
 
 
@@ -315,16 +333,43 @@ class Suppress(Frozen):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
+# Sentinel's scheduled rules run every 5m-14d over a period of 5m-14d, period >= frequency (DESIGN §5).
+SIEM_SECONDS = (300, 14 * 86_400)
+
+
 class Siem(Frozen):
     schedule: Duration = "5m"
     lookback: Duration = "1h"
     suppress: Suppress = Suppress()
+
+    @model_validator(mode="after")
+    def _sentinel_limits(self) -> "Siem":
+        low, high = SIEM_SECONDS
+        for name in ("schedule", "lookback"):
+            if not low <= duration_seconds(getattr(self, name)) <= high:
+                raise LocatedError(f"{name} must lie within 5m-14d (Sentinel's limits)", (name,))
+        if duration_seconds(self.lookback) < duration_seconds(self.schedule):
+            raise LocatedError("lookback is shorter than schedule: events between runs would be missed", ("lookback",))
+        return self
 
 
 class Traffic(Frozen):
     generator: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")] | None = None
     args: dict[str, Any] = {}
     pcap: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./-]+\.pcap(ng)?$")] | None = None
+    # A capture's own addresses -> the roles (or addresses) they take on the site plan, rewritten at replay.
+    hosts: dict[str, Annotated[str, StringConstraints(pattern=r"^(\$[A-Z][A-Z0-9_]*(\[[1-9][0-9]*\])?|[0-9A-Fa-f:.]+)$")]] = {}
+
+    @field_validator("hosts")
+    @classmethod
+    def _literal_keys(cls, hosts: dict[str, str]) -> dict[str, str]:
+        for address, target in hosts.items():
+            for value in (address, target) if not target.startswith("$") else (address,):
+                try:
+                    ipaddress.ip_address(value)
+                except ValueError:
+                    raise ValueError(f"{value!r} is not an IP address (hosts maps a capture's addresses to roles)") from None
+        return hosts
 
     @model_validator(mode="after")
     def _one_source(self) -> "Traffic":
@@ -332,6 +377,8 @@ class Traffic(Frozen):
             raise ValueError("give exactly one of generator or pcap")
         if self.pcap is not None and (self.pcap.startswith("/") or ".." in self.pcap.split("/")):
             raise ValueError("pcap must be a path inside the repository's pcaps/ folder")
+        if self.hosts and self.pcap is None:
+            raise ValueError("hosts maps the addresses of a capture: give it with pcap, not with a generator")
         return self
 
 
@@ -383,6 +430,13 @@ class Rule(Frozen):
     # At least two cases, enforced by _cases (a positive and a negative one): a min_length here would
     # add a second, misleading finding whenever one case is invalid.
     tests: tuple[TestCase, ...]
+
+    @field_validator("title")
+    @classmethod
+    def _sid_msg_map_field(cls, title: str) -> str:
+        if "||" in title:
+            raise ValueError("must not contain `||`: sid-msg.map separates its fields with it")
+        return title
 
     @model_validator(mode="after")
     def _cases(self) -> "Rule":

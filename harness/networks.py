@@ -10,7 +10,7 @@ from harness import yamlsource
 from harness.errors import Finding, rel
 from harness.model import check_address_item
 
-_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_NAME = re.compile(r"[A-Z][A-Z0-9_]*")   # fullmatch: `$` would accept a trailing newline
 _VARIABLE = re.compile(r"\$([A-Z][A-Z0-9_]*)")
 
 
@@ -47,7 +47,7 @@ class Networks:
 def load(path: Path, root: Path | None = None) -> tuple[Networks | None, list[Finding]]:
     name = rel(path, root)
     try:
-        data, lines = yamlsource.load(path)
+        data, lines = yamlsource.load(path, root)
     except FileNotFoundError:
         return None, [Finding(name, 0, "", "network variables file is missing")]
     except yamlsource.YamlSourceError as exc:
@@ -58,7 +58,7 @@ def load(path: Path, root: Path | None = None) -> tuple[Networks | None, list[Fi
     groups: dict[str, tuple[str, ...]] = {}
     for var, value in data.items():
         line = yamlsource.line_of(lines, (var,))
-        if not isinstance(var, str) or not _NAME.match(var):
+        if not isinstance(var, str) or not _NAME.fullmatch(var):
             findings.append(Finding(name, line, str(var), "variable names are UPPER_CASE"))
             continue
         items = [value] if isinstance(value, str) else value

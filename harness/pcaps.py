@@ -5,15 +5,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from generators import registry
-from generators.pcapio import pcap_bytes
 from pydantic import ValidationError
 
-from harness import yamlsource
-from harness.errors import Finding, RuleErrors, rel
+from harness import pcapinputs, yamlsource
+from harness.errors import Finding, RuleErrors, UsageError, rel
 from harness.loader import RuleSet, RuleSource, validation_findings
 from harness.model import Baseline, TestCase, Traffic
+from harness.networks import Networks
 from harness.project import Project
+from harness.roles import Plan
+from harness.traffic import (bind, code_version, generate, plan_for, render, render_all, resolve,  # noqa: F401
+                             role_findings, traffic_key)
 
 
 @dataclass(frozen=True)
@@ -44,14 +46,17 @@ class CaseRef:
             expected[ruleset.by_id(other_id).rule.sid] = count
         return {sid: n for sid, n in expected.items() if n}
 
-    def pcap_path(self, pcaps_dir: Path) -> Path:
+    def pcap_path(self, pcaps_dir: Path, captures_dir: Path | None = None) -> Path:
+        """Generator output under pcaps_dir; a capture under captures_dir (default: pcaps_dir)."""
         if self.case.traffic.pcap:
-            return pcaps_dir / self.case.traffic.pcap
+            return (captures_dir or pcaps_dir) / self.case.traffic.pcap
         return pcaps_dir / self.source.rule.id / f"{self.case.slug}.pcap"
 
-    def error_location(self, root: Path) -> tuple[str, int]:
+    def error_location(self, root: Path, *key) -> tuple[str, int]:
+        """file and line of the case's traffic (or of `key` below it, when the file has that key)."""
         index = self.source.rule.tests.index(self.case)
-        return rel(self.source.path, root), self.source.line("tests", index, "traffic")
+        line = self.source.lines.get(("tests", index, "traffic", *key)) if key else None
+        return rel(self.source.path, root), line or self.source.line("tests", index, "traffic")
 
 
 @dataclass(frozen=True)
@@ -77,12 +82,12 @@ class BaselineRef:
     def expected(self, ruleset: RuleSet) -> dict[int, int]:
         return {}
 
-    def pcap_path(self, pcaps_dir: Path) -> Path:
+    def pcap_path(self, pcaps_dir: Path, captures_dir: Path | None = None) -> Path:
         if self.baseline.traffic.pcap:
-            return pcaps_dir / self.baseline.traffic.pcap
+            return (captures_dir or pcaps_dir) / self.baseline.traffic.pcap
         return pcaps_dir / "baseline" / f"{self.baseline.name}.pcap"
 
-    def error_location(self, root: Path) -> tuple[str, int]:
+    def error_location(self, root: Path, *key) -> tuple[str, int]:
         return rel(self.path, root), 1
 
 
@@ -91,7 +96,7 @@ def baseline_refs(project: Project) -> list[BaselineRef]:
     findings, refs = [], []
     for path in sorted((project.root / "baselines").glob("*.yaml")):
         try:
-            data, lines = yamlsource.load(path)
+            data, lines = yamlsource.load(path, project.root)
             refs.append(BaselineRef(Baseline.model_validate(data), path))
         except yamlsource.YamlSourceError as exc:
             findings.append(Finding(rel(path, project.root), exc.line, "", exc.message))
@@ -107,51 +112,75 @@ def case_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseR
     if wanted:
         unknown = wanted - {s.rule.id for s in ruleset.sources}
         if unknown:
-            raise KeyError(f"no such rule: {', '.join(sorted(unknown))}")
-    return [CaseRef(s, c) for s in sorted(ruleset.sources, key=lambda s: s.rule.id)
-            if (wanted is None or s.rule.id in wanted) and s.rule.status != "deprecated" for c in s.rule.tests]
-
-
-def render(ref: CaseRef | BaselineRef, root: Path) -> bytes:
-    """The pcap bytes a generator case produces; errors name the rule file and case."""
-    traffic = ref.traffic
-    try:
-        packets = registry.get(traffic.generator)(**traffic.args)
-    except Exception as exc:  # a generator bug or bad args: report it against the rule, not as a crash
-        path, line = ref.error_location(root)
-        raise RuleErrors([Finding(path, line, "traffic", f"generator {traffic.generator} failed: {exc!r}")]) from exc
-    return pcap_bytes(packets)
+            raise UsageError(f"no such rule: {', '.join(sorted(unknown))}")
+    return [CaseRef(s, c) for s in sorted(ruleset.active(), key=lambda s: s.rule.id)
+            if wanted is None or s.rule.id in wanted for c in s.rule.tests]
 
 
 def generated(refs: list[CaseRef]) -> list[CaseRef]:
     return [r for r in refs if r.traffic.generator]
 
 
-def write_all(refs: list[CaseRef], pcaps_dir: Path) -> list[Path]:
-    """Render every generator case first, then write: a failing generator leaves no partial output."""
-    rendered = [(r.pcap_path(pcaps_dir), render(r, pcaps_dir.parent)) for r in generated(refs)]
+def _project(where: Project | Path) -> Project:
+    return where if isinstance(where, Project) else Project(where.parent)
+
+
+def write_all(refs: list[CaseRef], pcaps_dir: Path | Project, plan: Plan | Networks | None = None) -> list[Path]:
+    """Render every generator case first, then write: a failing generator leaves no partial output.
+    Given a Project, the pcaps go where its plan's traffic lives (Project.generated_dir)."""
+    project = _project(pcaps_dir)
+    out_dir = project.generated_dir if isinstance(pcaps_dir, Project) else pcaps_dir
+    plan = plan_for(project, plan)
+    refs = generated(refs)
+    rendered = list(zip([r.pcap_path(out_dir) for r in refs], render_all(refs, project.root, plan)))
     for path, data in rendered:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != data:
             path.write_bytes(data)
+    if out_dir == project.pcaps_dir:   # committed pcaps: record what they were made from
+        pcapinputs.record(refs, project, plan)
     return [p for p, _ in rendered]
 
 
-def check_all(refs: list[CaseRef], pcaps_dir: Path) -> list[str]:
-    """Regenerate into a temp dir; list every committed pcap that is missing or differs."""
+def check_all(refs: list[CaseRef], pcaps_dir: Path | Project, plan: Plan | Networks | None = None) -> list[str]:
+    """Regenerate in memory; list every committed pcap that is missing or differs."""
+    project = _project(pcaps_dir)
+    out_dir = project.generated_dir if isinstance(pcaps_dir, Project) else pcaps_dir
+    plan = plan_for(project, plan)
+    refs = generated(refs)
     problems = []
-    with tempfile.TemporaryDirectory(prefix="iotdetect-pcaps-") as tmp:
-        for ref in generated(refs):
-            fresh = ref.pcap_path(Path(tmp))
-            fresh.parent.mkdir(parents=True, exist_ok=True)
-            fresh.write_bytes(render(ref, pcaps_dir.parent))
-            committed = ref.pcap_path(pcaps_dir)
-            if not committed.exists():
-                problems.append(f"{ref.key}: {rel(committed, pcaps_dir.parent)} is missing (run `iotdetect pcaps`)")
-            elif committed.read_bytes() != fresh.read_bytes():
-                problems.append(f"{ref.key}: {rel(committed, pcaps_dir.parent)} differs from what {ref.traffic.generator} "
-                                f"generates now (run `iotdetect pcaps` and commit)")
+    for ref, fresh in zip(refs, render_all(refs, project.root, plan)):
+        committed = ref.pcap_path(out_dir)
+        if not committed.exists():
+            problems.append(f"{ref.key}: {rel(committed, project.root)} is missing (run `iotdetect pcaps`)")
+        elif committed.read_bytes() != fresh:
+            problems.append(f"{ref.key}: {rel(committed, project.root)} differs from what {ref.traffic.generator} "
+                            f"generates now (run `iotdetect pcaps` and commit)")
     return problems
+
+
+def ensure(refs: list[CaseRef | BaselineRef], project: Project, plan: Plan | Networks | None = None) -> int:
+    """For a plan other than the project's own: (re)generate, in parallel, every cached pcap whose
+    traffic key (generator, resolved arguments, generator code) changed; returns how many were written.
+    The project's own plan uses the committed pcaps, which `pcaps --check` keeps honest."""
+    if not project.foreign_plan:
+        return 0
+    plan = plan_for(project, plan)
+    findings = role_findings(refs, project.root, plan)
+    if findings:
+        raise RuleErrors(findings)
+    version, stale = code_version(), []
+    for ref in generated(refs):
+        path = ref.pcap_path(project.generated_dir)
+        key = traffic_key(ref, plan, project.root, version)
+        marker = path.with_suffix(".key")
+        if not (path.is_file() and marker.is_file() and marker.read_text(encoding="utf-8") == key):
+            stale.append((ref, path, marker, key))
+    for (ref, path, marker, key), data in zip(stale, render_all([s[0] for s in stale], project.root, plan)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        marker.write_text(key, encoding="utf-8")
+    return len(stale)
 
 
 def all_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseRef | BaselineRef]:

@@ -39,3 +39,132 @@ def _shift_with_scapy(source: Path, target: Path, seconds: int) -> None:
     for packet in packets:
         packet.time += seconds
     wrpcap(str(target), packets)
+
+
+# -- host maps: a capture's addresses onto the site plan --------------------------------------------
+
+_LINKTYPES = {"Ether": 1, "CookedLinux": 113, "IP": 101, "IPv6": 101}   # LINKTYPE_ETHERNET, LINUX_SLL, RAW
+_ETHERTYPE = {4: 0x0800, 6: 0x86DD}
+
+
+class RewriteError(ValueError):
+    """A capture the host map cannot carry onto the plan (the message says which packet and why)."""
+
+
+def rewrite_hosts(source: Path, target: Path, hosts: dict[str, str]) -> int:
+    """Write source to target with every address of `hosts` replaced by its value; returns the number
+    of packets written. Packets move between IPv4 and IPv6 when the new addresses are of the other
+    family (IP/IPv6 header rebuilt, TTL/hop limit and traffic class kept); TCP, UDP and IP checksums
+    are recomputed. ARP is rewritten within IPv4 and dropped when its hosts move to IPv6 (IPv6 has
+    neighbour discovery instead). Timestamps and the link type are kept; pcapng is written as pcap."""
+    import ipaddress
+
+    from scapy.utils import rdpcap
+
+    from generators.pcapio import pcap_bytes
+
+    mapping = {str(ipaddress.ip_address(k)): str(ipaddress.ip_address(v)) for k, v in hosts.items()}
+    out, linktype = [], None
+    for number, packet in enumerate(rdpcap(str(source)), start=1):
+        moved = _rewrite(packet, mapping, number)
+        if moved is None:
+            continue
+        linktype = linktype or _LINKTYPES.get(type(moved).__name__)
+        if linktype is None:
+            raise RewriteError(f"packet {number}: link layer {type(moved).__name__} is not supported")
+        out.append(moved)
+    target.write_bytes(pcap_bytes(out, linktype=linktype or 1))
+    return len(out)
+
+
+def _rewrite(packet, mapping: dict[str, str], number: int):
+    from scapy.layers.inet import IP, TCP, UDP, ICMP
+    from scapy.layers.inet6 import IPv6
+    from scapy.layers.l2 import ARP
+
+    if ARP in packet:
+        arp = packet[ARP]
+        new = {f: mapping.get(getattr(arp, f), getattr(arp, f)) for f in ("psrc", "pdst")}
+        if any(":" in v for v in new.values()):
+            return None
+        packet = packet.copy()
+        packet[ARP].psrc, packet[ARP].pdst = new["psrc"], new["pdst"]
+        return _frozen(packet)
+    layer = packet.getlayer(IP) or packet.getlayer(IPv6)
+    if layer is None:
+        return packet
+    src, dst = layer.src, layer.dst
+    new_src, new_dst = mapping.get(src, src), mapping.get(dst, dst)
+    if (new_src, new_dst) == (src, dst):
+        return packet
+    fam_old, fam_src, fam_dst = layer.version, _family(new_src), _family(new_dst)
+    if fam_src != fam_dst:
+        unmapped = src if src not in mapping else dst
+        raise RewriteError(f"packet {number}: {src} -> {dst} would mix IPv4 and IPv6 ({new_src} -> {new_dst});"
+                           f" map {unmapped} in hosts as well")
+    packet = packet.copy()
+    layer = packet.getlayer(IP) or packet.getlayer(IPv6)
+    if fam_src == fam_old:
+        layer.src, layer.dst = new_src, new_dst
+        for cls, fields in ((IP, ("chksum", "len")), (TCP, ("chksum",)), (UDP, ("chksum", "len"))):
+            if cls in packet:
+                for name in fields:
+                    setattr(packet[cls], name, None)
+        if IPv6 in packet:
+            packet[IPv6].plen = None
+        return _frozen(packet)
+    upper = layer.payload
+    if isinstance(layer, IP) and (layer.flags.MF or layer.frag):
+        raise RewriteError(f"packet {number}: IPv4 fragments cannot be moved to IPv6")
+    if isinstance(upper, ICMP) or type(upper).__name__.startswith("ICMPv6"):
+        upper = _icmp_across(upper, fam_src, number)
+        proto = 58 if fam_src == 6 else 1
+    elif isinstance(upper, (TCP, UDP)):
+        upper = upper.copy()
+        upper.chksum = None
+        if isinstance(upper, UDP):
+            upper.len = None
+        proto = 6 if isinstance(upper, TCP) else 17
+    else:
+        raise RewriteError(f"packet {number}: only TCP, UDP and ICMP echo move between IPv4 and IPv6,"
+                           f" not {upper.summary()}")
+    if fam_src == 6:
+        rebuilt = IPv6(src=new_src, dst=new_dst, hlim=layer.ttl, tc=layer.tos, nh=proto) / upper
+    else:
+        rebuilt = IP(src=new_src, dst=new_dst, ttl=layer.hlim, tos=layer.tc, proto=proto, flags="DF") / upper
+    below = layer.underlayer
+    if below is None:
+        rebuilt.time = packet.time
+        return _frozen(rebuilt)
+    for name in ("type", "proto"):           # Ether/Dot1Q type, CookedLinux proto
+        if any(f.name == name for f in below.fields_desc):
+            setattr(below, name, _ETHERTYPE[fam_src])
+            break
+    below.remove_payload()
+    below.add_payload(rebuilt)
+    return _frozen(packet)
+
+
+def _icmp_across(upper, family: int, number: int):
+    """ICMP echo <-> ICMPv6 echo; other ICMP messages do not translate one to one."""
+    from scapy.layers.inet import ICMP
+    from scapy.layers.inet6 import ICMPv6EchoReply, ICMPv6EchoRequest
+
+    if family == 6 and isinstance(upper, ICMP) and upper.type in (0, 8):
+        cls = ICMPv6EchoRequest if upper.type == 8 else ICMPv6EchoReply
+        return cls(id=upper.id, seq=upper.seq, data=bytes(upper.payload))
+    if family == 4 and isinstance(upper, (ICMPv6EchoRequest, ICMPv6EchoReply)):
+        return ICMP(type=8 if isinstance(upper, ICMPv6EchoRequest) else 0, id=upper.id, seq=upper.seq) / bytes(upper.data)
+    raise RewriteError(f"packet {number}: {upper.summary()} has no counterpart in IPv{family}; "
+                       "keep this capture on its own address family")
+
+
+def _frozen(packet):
+    """The packet rebuilt from its bytes (lengths and checksums computed now), time kept."""
+    frozen = packet.__class__(bytes(packet))
+    frozen.time = packet.time
+    return frozen
+
+
+def _family(address: str) -> int:
+    return 6 if ":" in address else 4

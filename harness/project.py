@@ -1,21 +1,30 @@
 """Where a project's files live; passed explicitly instead of module-level globals."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+
+CACHE = ".cache"     # git-ignored: traffic generated for site plans other than rules/networks.yaml
 
 
 @dataclass(frozen=True)
 class Project:
     root: Path
+    # Another site plan to use instead of rules/networks.yaml (`--networks FILE`).
+    plan_file: Path | None = None
 
     @property
     def rules_dir(self) -> Path:
         return self.root / "rules"
 
     @property
-    def networks_file(self) -> Path:
+    def own_networks_file(self) -> Path:
         return self.rules_dir / "networks.yaml"
+
+    @property
+    def networks_file(self) -> Path:
+        return self.plan_file or self.own_networks_file
 
     @property
     def lock_file(self) -> Path:
@@ -23,10 +32,28 @@ class Project:
 
     @property
     def pcaps_dir(self) -> Path:
+        """Committed pcaps: generator output for rules/networks.yaml, and real captures."""
         return self.root / "pcaps"
 
+    @property
+    def foreign_plan(self) -> bool:
+        """True when the plan in use is not (byte for byte) the project's own networks.yaml."""
+        if self.plan_file is None:
+            return False
+        own = self.own_networks_file
+        return not own.is_file() or own.read_bytes() != self.plan_file.read_bytes()
+
+    @property
+    def generated_dir(self) -> Path:
+        """Where generator pcaps of the plan in use live: pcaps/ for the project's own plan, else a
+        cache folder named after the plan's content hash."""
+        if not self.foreign_plan:
+            return self.pcaps_dir
+        digest = hashlib.sha256(self.plan_file.read_bytes()).hexdigest()[:16]
+        return self.root / CACHE / "plans" / digest
+
     def rule_files(self) -> list[Path]:
-        return sorted(p for p in self.rules_dir.rglob("*.yaml") if p != self.networks_file)
+        return sorted(p for p in self.rules_dir.rglob("*.yaml") if p != self.own_networks_file)
 
     @classmethod
     def find(cls, start: Path | None = None) -> "Project":

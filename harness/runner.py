@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.compile import CompiledRules, RULES_FILENAME, compile_rules, write_harness_config
-from harness.errors import Finding, RuleErrors, rel
+from harness import pcapcheck, pcapinputs
+from harness.errors import RuleErrors, writing
 from harness.engine import Engine, Job, Workspace, alerts, read_eve
 from harness.loader import RuleSet
-from harness.pcaps import BaselineRef, CaseRef, all_refs
+from harness.pcaps import BaselineRef, CaseRef, all_refs, ensure
+from harness.traffic import plan_for, stage_capture
 
 
 @dataclass(frozen=True)
@@ -51,22 +53,35 @@ class Verdict:
         return "\n".join(lines)
 
 
-def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = None) -> Workspace:
-    compiled: CompiledRules = compile_rules(ruleset)
+def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = None,
+                      compiled: CompiledRules | None = None, config: Path | None = None) -> Workspace:
+    """compiled: the rule set's Suricata text when the caller has it already (build compiles once).
+    config: replay with this suricata.yaml (a sensor's own, used where it is) instead of the harness's."""
+    compiled = compiled or compile_rules(ruleset)
     write_harness_config(ruleset, folder, data_dir=data_dir)
     (folder / RULES_FILENAME).write_text(compiled.text, encoding="utf-8")
-    return Workspace(folder, compiled, ruleset.project.root)
+    return Workspace(folder, compiled, ruleset.project.root, config.resolve() if config else None)
 
 
-def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engine, workdir: Path, progress=None) -> list[Verdict]:
-    missing = [ref for ref in refs if not ref.pcap_path(ruleset.project.pcaps_dir).is_file()]
-    if missing:
-        raise RuleErrors([Finding(*ref.error_location(ruleset.project.root), "traffic",
-                                  f"{rel(ref.pcap_path(ruleset.project.pcaps_dir), ruleset.project.root)} is missing:"
-                                  " run `iotdetect pcaps`") for ref in missing])
-    workspace = prepare_workspace(ruleset, workdir / "engine", engine.config_data_dir)
-    jobs = {ref.key: Job(ref.key, ref.pcap_path(ruleset.project.pcaps_dir), workdir / "cases" / ref.key)
-            for ref in refs}
+def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engine, workdir: Path, progress=None,
+              config: Path | None = None) -> list[Verdict]:
+    """Every case on the ruleset's site plan: generator pcaps of that plan (generated into the cache
+    first when it is not the project's own), captures rewritten onto its hosts where they map them."""
+    project = ruleset.project
+    plan = plan_for(project, ruleset.networks)
+    ensure(refs, project, plan)
+    generated_dir, captures_dir = project.generated_dir, project.pcaps_dir
+    # Missing, unreadable, unsupported or empty captures are located errors before anything runs:
+    # Suricata would read an empty one silently and a negative case would pass.
+    problems = pcapcheck.case_findings(refs, generated_dir, captures_dir, project.root)
+    # A generator changed since its committed pcap was written: replaying the old one proves nothing.
+    problems += pcapinputs.findings(refs, project, plan, missing_ok=True)
+    if problems:
+        raise RuleErrors(problems)
+    workspace = prepare_workspace(ruleset, workdir / "engine", engine.config_data_dir, config=config)
+    pcaps = {ref.key: stage_capture(ref, plan, ref.pcap_path(generated_dir, captures_dir), workdir / "captures",
+                                    project.root) for ref in refs}
+    jobs = {ref.key: Job(ref.key, pcaps[ref.key], workdir / "cases" / ref.key) for ref in refs}
     for job in jobs.values():      # Suricata appends to eve.json: a kept folder must not leak old alerts
         if job.outdir.exists():
             shutil.rmtree(job.outdir)
@@ -84,14 +99,15 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
 
 
 def run_suite(ruleset: RuleSet, engine: Engine, rule_ids: list[str] | None = None, progress=None,
-              keep: Path | None = None) -> list[Verdict]:
+              keep: Path | None = None, config: Path | None = None) -> list[Verdict]:
     """The selected rules' cases (all cases and baselines when none is selected). EVE output goes to
-    `keep` when given, else to a temporary folder removed afterwards."""
+    `keep` when given, else to a temporary folder removed afterwards. config: see prepare_workspace."""
     refs = all_refs(ruleset, rule_ids or None)
     if keep is not None:
-        return run_cases(ruleset, refs, engine, keep, progress)
-    with tempfile.TemporaryDirectory(prefix="iotdetect-run-") as tmp:
-        return run_cases(ruleset, refs, engine, Path(tmp), progress)
+        with writing(keep):
+            return run_cases(ruleset, refs, engine, keep, progress, config)
+    with writing(Path(tempfile.gettempdir())), tempfile.TemporaryDirectory(prefix="iotdetect-run-") as tmp:
+        return run_cases(ruleset, refs, engine, Path(tmp), progress, config)
 
 
 def baseline_summary(verdicts: list[Verdict]) -> dict | None:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from harness.templating import environment
+from harness.errors import UsageError
 from harness.types import SID_MAX, SID_MIN
 
 _NAME = re.compile(r"^([a-z][a-z0-9-]*)/([a-z0-9][a-z0-9-]{2,63})$")
@@ -18,14 +19,14 @@ def next_sid(used: set[int]) -> int:
         return after_highest
     free = next((s for s in range(SID_MIN, SID_MAX + 1) if s not in used), None)
     if free is None:
-        raise ValueError("the sid range is full")
+        raise UsageError("the sid range is full")
     return free
 
 
 def scaffold(root: Path, name: str, used_sids: set[int], today: dt.date | None = None) -> list[Path]:
-    match = _NAME.match(name)
+    match = _NAME.fullmatch(name)
     if not match:
-        raise ValueError(f"{name!r}: expected CATEGORY/RULE-ID in lower-case-with-dashes")
+        raise UsageError(f"{name!r}: expected CATEGORY/RULE-ID in lower-case-with-dashes")
     category, rule_id = match.groups()
     rule_path = root / "rules" / category / f"{rule_id}.yaml"
     module = rule_id.replace("-", "_")
@@ -33,17 +34,17 @@ def scaffold(root: Path, name: str, used_sids: set[int], today: dt.date | None =
     registry_path = root / "generators" / "registry.py"
     for path in (rule_path, generator_path):
         if path.exists():
-            raise FileExistsError(f"{path} exists already")
+            raise UsageError(f"{path} exists already")
     env = environment()
     context = {"rule_id": rule_id, "sid": next_sid(used_sids), "module": module,
                "today": (today or dt.date.today()).isoformat()}
     if not registry_path.is_file():
-        raise ValueError(f"{registry_path} is missing: `iotdetect new` adds its generator stub to the project's"
+        raise UsageError(f"{registry_path} is missing: `iotdetect new` adds its generator stub to the project's"
                          " generators/ package")
     registry = registry_path.read_text(encoding="utf-8")
     anchor = "GENERATORS: dict[str, str] = {\n"
     if anchor not in registry:
-        raise ValueError(f"cannot find the GENERATORS table in {registry_path}")
+        raise UsageError(f"cannot find the GENERATORS table in {registry_path}")
     rule_path.parent.mkdir(parents=True, exist_ok=True)
     rule_path.write_text(env.get_template("new_rule.yaml.j2").render(context), encoding="utf-8")
     generator_path.write_text(env.get_template("new_generator.py.j2").render(context), encoding="utf-8")

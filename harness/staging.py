@@ -7,19 +7,23 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from harness.errors import writing
+
 
 @contextlib.contextmanager
 def staged_folder(final: Path) -> Iterator[Path]:
     """Yield an empty staging folder next to `final`; replace `final` with it when the block
     succeeds, delete it when the block raises (the old `final` is then left untouched)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    with writing(final):
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     try:
-        yield staging
-        staging.chmod(0o755)   # mkdtemp makes it 0700
-        if final.exists():
-            shutil.rmtree(final)
-        staging.rename(final)
+        with writing(final):
+            yield staging
+            staging.chmod(0o755)   # mkdtemp makes it 0700
+            if final.exists():
+                shutil.rmtree(final)
+            staging.rename(final)
     finally:
         if staging.exists():
-            shutil.rmtree(staging)
+            shutil.rmtree(staging, ignore_errors=True)

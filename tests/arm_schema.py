@@ -1,11 +1,19 @@
 """A hand-written JSON schema for the ARM templates `dist` writes.
 
 Microsoft's published schemas (azure-resource-manager-schemas) are not on any registry reachable
-here, and their 2021-10-01 SecurityInsights file declares alertRules without the polymorphic
-`kind`/`properties`. So this schema spells out the deploymentTemplate skeleton and, for Scheduled
-alert rules, the required properties of the REST spec's ScheduledAlertRuleProperties.
+here, and their SecurityInsights files (2021-10-01 up to 2024-09-01) declare alertRules without the
+polymorphic `kind`/`properties`. So this schema spells out the deploymentTemplate skeleton and, for
+Scheduled alert rules, ScheduledAlertRuleProperties as the REST spec of the API version we target
+has it (azure-rest-api-specs securityinsights stable/2024-09-01: AlertRules.json, AttackTactic in
+common/AlertTypes.json), and the DCR log-file formats per API version (monitor stable/2023-03-11).
 """
 ISO_DURATION = r"^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$"
+ATTACK_TACTICS_2024_09_01 = ("Reconnaissance", "ResourceDevelopment", "InitialAccess", "Execution", "Persistence",
+                             "PrivilegeEscalation", "DefenseEvasion", "CredentialAccess", "Discovery",
+                             "LateralMovement", "Collection", "Exfiltration", "CommandAndControl", "Impact",
+                             "PreAttack", "ImpairProcessControl", "InhibitResponseFunction")
+# Microsoft.Insights/dataCollectionRules apiVersion -> logFiles[].format values it accepts.
+DCR_LOG_FORMATS = {"2022-06-01": ("text",), "2023-03-11": ("json", "text")}
 EXPRESSION = r"^\[.*\]$"
 
 SCHEDULED_PROPERTIES = {
@@ -24,7 +32,8 @@ SCHEDULED_PROPERTIES = {
         "triggerThreshold": {"type": "integer", "minimum": 0, "maximum": 10000},
         "suppressionDuration": {"type": "string", "pattern": ISO_DURATION},
         "suppressionEnabled": {"type": "boolean"},
-        "tactics": {"type": "array", "items": {"type": "string"}},
+        "tactics": {"type": "array", "items": {"enum": list(ATTACK_TACTICS_2024_09_01)}},
+        "techniques": {"type": "array", "items": {"type": "string", "pattern": r"^T\d{4}$"}},
         "entityMappings": {"type": "array", "minItems": 1, "maxItems": 5, "items": {
             "type": "object", "required": ["entityType", "fieldMappings"],
             "properties": {"entityType": {"type": "string"},
@@ -39,7 +48,7 @@ ALERT_RULE = {
     "required": ["type", "apiVersion", "name", "scope", "kind", "properties"],
     "properties": {
         "type": {"const": "Microsoft.SecurityInsights/alertRules"},
-        "apiVersion": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}(-preview)?$"},
+        "apiVersion": {"const": "2024-09-01"},   # the version whose properties SCHEDULED_PROPERTIES describes
         "name": {"type": "string", "pattern": r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"},
         "scope": {"type": "string", "pattern": EXPRESSION},
         "kind": {"const": "Scheduled"},

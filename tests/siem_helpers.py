@@ -50,7 +50,7 @@ def write_eve(path: Path, records: list[dict]) -> Path:
 def kusto_session():
     """One long-running Kusto checker for many small checks; skips when node/npm ci is missing."""
     from harness.siem.kusto import KustoSession, KustoUnavailable
-    from harness.siem.settings import SiemSettings
+    from harness.backends.settings import SiemSettings
     try:
         session = KustoSession(SiemSettings().schema, Path(__file__).resolve().parent.parent)
         session.check(["print 1"])

@@ -12,8 +12,11 @@ from tests.packaging_project import load, make_release_project
 def test_splunk_deploy_then_nothing_left_to_do(tmp_path):
     ruleset = load(make_release_project(tmp_path / "project"))
     insecure = os.environ.get("SPLUNK_INSECURE") == "1"
-    deploy("splunk", ruleset, os.environ, DeployOptions(dry_run=False, insecure=insecure), echo=lambda _: None)
-    again = deploy("splunk", ruleset, os.environ, DeployOptions(dry_run=True, insecure=insecure), echo=lambda _: None)
+    http = os.environ.get("SPLUNK_INSECURE_HTTP") == "1"
+    deploy("splunk", ruleset, os.environ, DeployOptions(dry_run=False, insecure=insecure, insecure_http=http),
+           echo=lambda _: None)
+    again = deploy("splunk", ruleset, os.environ, DeployOptions(dry_run=True, insecure=insecure, insecure_http=http),
+                   echo=lambda _: None)
     assert {s.action for s in again} == {"unchanged"}
 
 

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from harness.errors import EnvironmentFailure
 from harness.packaging import deploy_sentinel, deploy_splunk
 from harness.packaging.siem_outputs import compile_siem
 from tests.packaging_project import load, make_release_project
@@ -94,5 +95,39 @@ def test_target_repr_hides_the_token():
 
 
 def test_sentinel_target_needs_its_settings():
-    with pytest.raises(ValueError, match="AZURE_SUBSCRIPTION_ID"):
+    with pytest.raises(EnvironmentFailure, match="AZURE_SUBSCRIPTION_ID"):
         deploy_sentinel.SentinelTarget.from_env({})
+
+
+def test_http_splunk_url_is_refused_unless_asked_for(project):
+    run = _cli(project, "deploy", "splunk", "--dry-run", env_extra={"SPLUNK_URL": "http://127.0.0.1:1", "SPLUNK_TOKEN": TOKEN})
+    assert run.returncode == 3 and "cleartext" in run.stderr and "--insecure-http" in run.stderr
+    assert "Traceback" not in run.stderr and TOKEN not in run.stdout + run.stderr
+    # Asked for: it goes on to connect (to a closed loopback port) and fails there, in one line.
+    run = _cli(project, "deploy", "splunk", "--dry-run", "--insecure-http",
+               env_extra={"SPLUNK_URL": "http://127.0.0.1:1", "SPLUNK_TOKEN": TOKEN})
+    assert run.returncode == 3 and "Splunk at http://127.0.0.1:1: reading saved searches and macros failed: ConnectionRefusedError" in run.stderr
+    assert "Traceback" not in run.stderr and TOKEN not in run.stdout + run.stderr
+    with pytest.raises(EnvironmentFailure, match="must look like"):
+        deploy_splunk.SplunkTarget.from_env({"SPLUNK_URL": "ftp://splunk:8089"})
+
+
+def test_azure_authentication_failure_is_one_line_exit_3(project, monkeypatch, capsys):
+    """The SDK cannot reach Azure here: a client whose first call fails as azure-identity's does."""
+    from azure.core.exceptions import ClientAuthenticationError
+    from harness.cli import main
+
+    class Rules:
+        def list(self, *_):
+            raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token.\n"
+                                            "Attempted credentials:\n\tEnvironmentCredential: ...\n\t...")
+
+    class Api:
+        alert_rules = Rules()
+    monkeypatch.setattr(deploy_sentinel, "client", lambda target: Api())
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000")
+    monkeypatch.setenv("AZURE_RESOURCE_GROUP", "rg")
+    monkeypatch.setenv("SENTINEL_WORKSPACE", "ws")
+    assert main(["--root", str(project.root), "deploy", "sentinel", "--dry-run"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Azure authentication failed" in err and "Sentinel workspace ws (rg)" in err

@@ -10,7 +10,7 @@ import pytest
 from harness.compile import RULES_FILENAME
 from harness.engine import (CONTAINER_IMAGE, BatchEngine, ContainerEngine, Job, ProcessEngine, SuricataMissing,
                             Workspace, alerts, check_rules, make_engine, read_eve, suricata_binary)
-from harness.errors import RuleErrors
+from harness.errors import RuleErrors, UsageError
 from harness.loader import load_project
 from harness.pcaps import case_refs, write_all
 from harness.project import Project
@@ -25,16 +25,17 @@ def test_container_command_is_isolated_read_only_and_pinned(tmp_path):
     job = Job("rule/case", tmp_path / "pcaps" / "case.pcap", tmp_path / "out" / "case")
     command = ContainerEngine(runtime="podman").command(workspace, job)
     assert command[:4] == ["podman", "run", "--rm", "--network=none"]
-    mounts = [command[i + 1] for i, part in enumerate(command) if part == "-v"]
+    image = command.index(CONTAINER_IMAGE)
+    options = command[:image]    # what follows the image is Suricata's command line (-v: verbose)
+    mounts = [options[i + 1] for i, part in enumerate(options) if part == "-v"]
     assert mounts == [f"{(tmp_path / 'ws').resolve()}:/iotdetect:ro",
                       f"{(tmp_path / 'pcaps' / 'case.pcap').resolve()}:/input.pcap:ro",
                       f"{(tmp_path / 'out' / 'case').resolve()}:/output"]
-    image = command[command.index("--network=none") + 7]
-    assert image == CONTAINER_IMAGE
-    assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest")   # a pinned tag
-    rest = command[command.index(image) + 1:]
-    assert rest == ["--init-errors-fatal", "-c", "/iotdetect/suricata.yaml", "-S", f"/iotdetect/{RULES_FILENAME}",
-                    "-r", "/input.pcap", "-l", "/output", "-k", "none"]
+    assert options[options.index("--name") + 1].startswith("iotdetect-")   # killed by name on a time-out
+    assert ":" in CONTAINER_IMAGE.rsplit("/", 1)[-1] and not CONTAINER_IMAGE.endswith(":latest")   # a pinned tag
+    rest = command[image + 1:]
+    assert rest == ["-v", "--init-errors-fatal", "-c", "/iotdetect/suricata.yaml", "-S", f"/iotdetect/{RULES_FILENAME}",
+                    "-l", "/output", "-r", "/input.pcap", "-k", "none"]
     assert ContainerEngine(runtime="docker").command(workspace, job)[0] == "docker"
 
 
@@ -63,7 +64,7 @@ def test_missing_suricata_is_reported(monkeypatch):
 def test_make_engine_registry():
     assert isinstance(make_engine("batch"), BatchEngine)
     assert isinstance(make_engine("process"), ProcessEngine)
-    with pytest.raises(ValueError, match="unknown engine"):
+    with pytest.raises(UsageError, match="unknown engine"):
         make_engine("vm")
 
 
@@ -125,15 +126,15 @@ def test_two_rejected_rules_give_two_findings(tmp_project, tmp_path):
 
 def _threshold_pairs(tmp_project, tmp_path, pairs: int):
     """Five HTTP sessions 25 s apart (a threshold entry, no alert), then five 2 s apart (must alert)."""
-    from generators import registry
     from generators.pcapio import write_pcap
+    from harness.pcaps import generate
     (tmp_project / "rules" / "scanning").mkdir()
     shutil.copyfile(REPO_GUIDE_RULE, tmp_project / "rules" / "scanning" / REPO_GUIDE_RULE.name)
     write_lock(tmp_project)
-    sessions = registry.get("repeat.sessions")
     slow, fast = tmp_path / "slow.pcap", tmp_path / "fast.pcap"
-    write_pcap(sessions(generator="http.request", count=5, interval=25, args={"path": "/"}), slow)
-    write_pcap(sessions(generator="http.request", count=5, interval=2, args={"path": "/"}), fast)
+    for pcap, interval in ((slow, 25), (fast, 2)):
+        write_pcap(generate("repeat.sessions", {"generator": "http.request", "count": 5, "interval": interval,
+                                                "args": {"path": "/"}}, root=tmp_project), pcap)
     jobs = [Job(f"{kind}/{n}", pcap, tmp_path / "out" / kind / str(n))
             for n in range(pairs) for kind, pcap in (("slow", slow), ("fast", fast))]
     return load_project(Project(tmp_project)), jobs

@@ -71,11 +71,30 @@ def test_version_is_stamped_into_every_pack(built):
     assert (root / "CHANGELOG.md").read_text().startswith(f"## {RELEASE}")
 
 
-def test_sid_msg_map_lists_every_rule(built, project):
+def test_sid_msg_map_is_v2_and_lists_every_rule(built, project):
+    """barnyard2 reads the v2 layout only after a first line `#v2` (else v1: sid || msg, so the gid
+    1 would become every rule's sid)."""
     lines = (built[0] / "suricata/sid-msg.map").read_text().splitlines()
-    sids = {int(line.split(" || ")[1]) for line in lines}
-    assert sids == {r.sid for r in load(project).rules}
-    assert all(line.startswith("1 || ") for line in lines)
+    assert lines[0] == "#v2"
+    fields = [line.split(" || ") for line in lines[1:]]
+    rules = {r.sid: r for r in load(project).rules}
+    assert {int(f[1]) for f in fields} == set(rules)
+    for gid, sid, rev, classtype, priority, msg, *refs in fields:
+        rule = rules[int(sid)]
+        assert (gid, int(rev), classtype) == ("1", rule.rev, rule.suricata.classtype)
+        assert msg == f"IOTDETECT {rule.title}" and priority.isdigit()
+
+
+def test_suricata_pack_readme_and_include_safe_fragment(built):
+    folder = built[0] / "suricata"
+    readme = (folder / "README.md").read_text()
+    for step in ("suricata-update add-source iotdetect", "iotdetect sensor check", "iotdetect sensor configure",
+                 "KV_MODE = json", "azuredeploy-ingestion.json", "--runmode single"):
+        assert step in readme
+    fragment = yaml.safe_load((folder / "iotdetect-address-groups.yaml").read_text())
+    assert "IOT_NET" in fragment and "HOME_NET" not in fragment and "EXTERNAL_NET" not in fragment
+    with tarfile.open(folder / f"iotdetect-{RELEASE}.rules.tar.gz") as tar:
+        assert {"rules/iotdetect.rules", "rules/sid-msg.map", "rules/iotdetect-address-groups.yaml"} <= set(tar.getnames())
 
 
 @pytest.mark.skipif(not shutil.which("suricata-update"), reason="suricata-update is not installed")
@@ -222,3 +241,32 @@ def test_stale_installed_version_is_refused(tmp_path):
     with pytest.raises(RuntimeError, match="pip install -e"):
         check_version_source(tmp_path, "0.1.0")
     check_version_source(tmp_path, "9.9.9")
+
+
+def test_kql_hunts_ship_as_sentinel_hunting_queries(built, project):
+    """Each KQL hunt as an Azure-Sentinel `Hunting Queries/` YAML and a savedSearch in category
+    "Hunting Queries" (Splunk already had its hunts; Sentinel had none)."""
+    from harness.packaging.sentinel_hunting import CATEGORY, hunt_uuid
+    from harness.packaging.siem_outputs import compile_siem
+    ruleset = load(project)
+    kql = compile_siem(ruleset, list(ruleset.rules)).kql
+    hunted = sorted(r.id for r in ruleset.rules if kql[r.id].hunt)
+    folder = built[0] / "sentinel"
+    assert sorted(p.stem for p in (folder / "hunting").glob("*.yaml")) == hunted and hunted
+    arm = json.loads((folder / "azuredeploy-hunting.json").read_text())
+    searches = {r["name"]: r for r in arm["resources"]}
+    assert len(searches) == len(hunted)
+    for rule_id in hunted:
+        doc = yaml.safe_load((folder / "hunting" / f"{rule_id}.yaml").read_text())
+        assert doc["query"].strip() == kql[rule_id].hunt.strip() and doc["id"] == hunt_uuid(rule_id)
+        assert {"id", "name", "description", "requiredDataConnectors", "tactics", "relevantTechniques", "query",
+                "version"} <= set(doc)
+        for mapping in doc.get("entityMappings", []):
+            column = mapping["fieldMappings"][0]["columnName"]
+            assert re.search(rf"\bby .*\b{column}\b", doc["query"].splitlines()[-2])   # returned by the hunt
+        search = searches[f"[concat(parameters('workspace'), '/{doc['id']}')]"]
+        assert search["type"] == "Microsoft.OperationalInsights/workspaces/savedSearches"
+        assert search["properties"]["category"] == CATEGORY == "Hunting Queries"
+        assert search["properties"]["query"] == doc["query"]
+        tags = {t["name"]: t["value"] for t in search["properties"]["tags"]}
+        assert tags["tactics"] == ",".join(doc["tactics"])

@@ -4,7 +4,7 @@ import jsonschema
 import pytest
 
 from harness.packaging import sentinel, sentinel_ingest
-from harness.siem.settings import load_schema
+from harness.backends.settings import load_schema
 from tests import arm_schema
 from tests.packaging_project import load, make_release_project
 
@@ -94,8 +94,26 @@ def test_ingestion_template_declares_the_table_and_the_dcr():
     assert len(columns) == len(schema.columns)
     jsonschema.validate(dcr, arm_schema.DCR)
     stream = dcr["properties"]["dataSources"]["logFiles"][0]
+    assert stream["format"] in arm_schema.DCR_LOG_FORMATS[dcr["apiVersion"]]   # 2022-06-01 had no json
     assert stream["filePatterns"] == ["/var/log/suricata/eve.json"] and stream["format"] == "json"
     flow = dcr["properties"]["dataFlows"][0]
     assert flow["outputStream"] == "Custom-Suricata_CL" and "todatetime(timestamp)" in flow["transformKql"]
     declared = dcr["properties"]["streamDeclarations"][flow["streams"][0]]["columns"]
     assert "TimeGenerated" not in {c["name"] for c in declared}
+
+
+def test_alert_rules_keep_every_tactic_and_carry_techniques(ruleset):
+    """On 2021-10-01 (the SDK's default) ICS tactics were dropped: 14 rules lost tactics, 6 had none."""
+    docs = [(_doc(ruleset, r.id), r) for r in ruleset.rules]
+    template = sentinel.arm_template(docs, "1.2.3")
+    for (doc, rule), resource in zip(docs, template["resources"]):
+        assert resource["apiVersion"] == "2024-09-01"
+        assert resource["properties"]["tactics"] == doc["tactics"] != []
+        assert resource["properties"]["techniques"] == sentinel.techniques(rule)
+        assert set(resource["properties"]["techniques"]) == {t.split(".")[0] for t in rule.attack}
+
+
+def test_a_tactic_outside_the_api_enum_is_refused(ruleset):
+    doc = {**_doc(ruleset), "tactics": ["Discovery", "Evasion"]}
+    with pytest.raises(ValueError, match="Evasion"):
+        sentinel.sdk_rule(doc, ruleset.by_id("iot-vlan-unauthorized-access").rule)

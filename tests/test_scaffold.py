@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.errors import UsageError
 from harness.cli import EXIT_INVALID, EXIT_OK, main
 from harness.scaffold import next_sid, scaffold
 from harness.types import SID_MAX, SID_MIN
@@ -29,7 +30,7 @@ def test_next_sid():
     assert next_sid(set()) == SID_MIN
     assert next_sid({SID_MIN, SID_MIN + 5}) == SID_MIN + 6
     assert next_sid({SID_MIN, SID_MAX}) == SID_MIN + 1          # top taken: first gap
-    with pytest.raises(ValueError, match="full"):
+    with pytest.raises(UsageError, match="full"):
         next_sid(set(range(SID_MIN, SID_MAX + 1)))
 
 

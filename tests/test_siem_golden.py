@@ -3,7 +3,7 @@ After reviewing a change, re-bless with `iotdetect golden --bless` (or `make gol
 from __future__ import annotations
 
 from harness.siem import golden
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 from tests.conftest import REPO
 
 GOLDEN = REPO / "tests" / "golden" / "siem"

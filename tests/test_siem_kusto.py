@@ -9,8 +9,9 @@ import pytest
 
 from harness import fields
 from harness.backends import kql
-from harness.siem import kusto, logic as L
-from harness.siem.settings import SiemSettings
+from harness.backends import logic as L
+from harness.siem import kusto
+from harness.backends.settings import SiemSettings
 from harness.siem.targets import compile_all
 from tests.conftest import REPO
 from tests.siem_helpers import kusto_session  # noqa: F401  (fixture)

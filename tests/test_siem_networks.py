@@ -12,9 +12,9 @@ import pytest
 from harness.backends.kql import KqlBackend
 from harness.backends.spl import SplBackend
 from harness.networks import Networks
-from harness.siem import logic as L
+from harness.backends import logic as L
 from harness.siem.evaluate import EveEvaluator
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 
 NETWORKS = Networks({
     "IOT_NET": ("192.168.200.0/24", "2001:db8:200::/48"),

@@ -6,7 +6,7 @@ import pytest
 
 from harness.backends.spl import SplBackend
 from harness.siem import spl_lint
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 from harness.siem.targets import check, compile_all
 from tests.siem_helpers import NETWORKS, make_rule
 
@@ -52,7 +52,7 @@ def test_quoted_dots_and_strings_are_fine():
 
 
 def test_dotted_fields_are_single_quoted_in_where_and_eval():
-    rule = make_rule({"protocol": "http", "where": [{"field": "http.hostname", "equals": "Cam.Local", "nocase": True}]})
+    rule = make_rule({"protocol": "http", "where": [{"field": "http.url", "equals": "Cam.Local", "nocase": True}]})
     hunt = SplBackend().compile(rule, NETWORKS, SETTINGS).hunt
-    assert "| where lower('http.hostname')==\"cam.local\"" in hunt
+    assert "| where lower('http.url')==\"cam.local\"" in hunt
     assert lint(hunt) == []

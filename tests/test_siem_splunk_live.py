@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 
 from harness.backends.spl import SplBackend
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 from harness.siem.targets import compile_all
 
 SETTINGS = SiemSettings()

@@ -10,7 +10,7 @@ import pytest
 from harness.backends.kql import KqlBackend
 from harness.backends.spl import SplBackend
 from harness.siem.evaluate import EveEvaluator
-from harness.siem.settings import SiemSettings
+from harness.backends.settings import SiemSettings
 from tests.siem_helpers import NETWORKS, T0, make_rule, syn_flow, write_eve
 
 SCAN = {"protocol": "tcp", "source": ["!$IOT_NET", "!$MGMT_NET"], "destination": "$IOT_NET", "tcp_flags": "S,CE",
@@ -86,3 +86,15 @@ def test_spl_and_kql_use_the_same_burst_definition():
     assert "next(event_time, 4), burst_key = next(src_ip, 4)" in kql
     assert "burst_end - event_time < 60s" in kql
     assert "strptime('flow.start'" in spl and "todatetime(flow.start)" in kql
+
+
+def test_eql_keeps_the_sliding_burst_and_the_flow_start_clock():
+    """EQL: N events of one key within S seconds from any event (a sequence with runs), ordered by
+    the flow's start like the others; Kibana's rule carries that clock as its timestamp_field."""
+    from harness.backends.elastic import ElasticBackend, timestamp_field
+    rule = make_rule(SCAN)
+    eql = ElasticBackend().compile(rule, NETWORKS, SiemSettings()).hunt
+    assert eql.startswith("sequence by source.ip with maxspan=60s\n") and eql.endswith("] with runs=5")
+    assert timestamp_field(rule) == "event.start"
+    limit = make_rule({**SCAN, "threshold": {"type": "limit", "track": "by_src", "count": 5, "seconds": 60}})
+    assert ElasticBackend().compile(limit, NETWORKS, SiemSettings()).hunt.startswith("any where ")

@@ -20,7 +20,8 @@ from tests.tmp_project import GOOD_RULE, TEMPLATE, copy_template, write_lock
 
 REPO = Path(__file__).resolve().parent.parent
 EVIL = ['x"; sid:1; pcre:"/.*/', 'semi;colon', 'back\\slash', 'pi|pe', 'new\nline', 'sl/ash',
-        'trailing\\', '|41 42|', 'esc\\"; sid:2;', 'paren) (sid:3;']
+        'trailing\\', '|41 42|', 'esc\\"; sid:2;', 'paren) (sid:3;', 'nul\x00byte', 'vt\x0bff\x0c',
+        'esc\x1b[31m', 'ls\u2028nel\x85']
 
 
 def _unescape_msg(value: str) -> str:
@@ -44,7 +45,7 @@ def _base() -> dict:
 def _evil_rule(evil: str, index: int = 0) -> dict:
     data = _base()
     data.update(id=f"injection-{index:02d}", sid=9100950 + index,
-                title="inj " + evil.replace("\n", " "))
+                title="inj " + ascii(evil))   # titles refuse control characters: shown escaped
     data["detection"] = dict(data["detection"], where=[
         {"field": "mqtt.connect.username", "equals": evil},
         {"field": "mqtt.connect.username", "regex": "^" + re.escape(evil) + "$"},
@@ -60,8 +61,9 @@ def _evil_rule(evil: str, index: int = 0) -> dict:
 
 
 # The option keywords the model of _evil_rule implies, in order; an injected sid/pcre adds to it.
+# The two conditions share one sticky buffer, named once (a second naming is a Suricata warning).
 EXPECTED_KEYWORDS = ["msg", "flow", "mqtt.connect.username", "content", "startswith", "endswith",
-                     "mqtt.connect.username", "pcre", "pkt_data", "content", "threshold", "classtype", "priority",
+                     "pcre", "pkt_data", "content", "threshold", "classtype", "priority",
                      "metadata", "sid", "rev"]
 
 
@@ -117,7 +119,8 @@ def test_injected_rules_load_and_match_exactly_their_value(tmp_path):
 
 def test_payload_after_a_buffer_condition_goes_back_to_packet_data():
     data = _base()
-    data["detection"]["payload"] = [{"content": "MQTT"}, {"content": "x", "buffer": "http.uri"}, {"content": "y"}]
+    data["detection"] = {"protocol": "http", "where": [{"field": "http.hostname", "equals": "cam.local"}],
+                         "payload": [{"content": "GET"}, {"content": "x", "buffer": "http.uri"}, {"content": "y"}]}
     names = [o["name"] for o in idsrule.parse(SuricataBackend().compile(Rule.model_validate(data)))["options"]]
     start = names.index("endswith") + 1
     assert names[start:start + 6] == ["pkt_data", "content", "http.uri", "content", "pkt_data", "content"]

@@ -10,12 +10,11 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from harness.backends import kql_text as esc
+from harness.backends import kql_text as esc, logic as L
+from harness.backends.base import TemplateBackend, TextRenderer
+from harness.backends.settings import SiemSettings
 from harness.model import Rule
 from harness.networks import Networks
-from harness.siem import logic as L
-from harness.siem.settings import SiemQueries, SiemSettings
-from harness.templating import environment
 
 
 def field(ref: L.Ref) -> str:
@@ -25,38 +24,34 @@ def field(ref: L.Ref) -> str:
     return f"tolong({path})" if ref.type == "int" else f"tostring({path})"
 
 
-def _value(value: object) -> str:
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else esc.string(str(value))
-
-
 def _array(items: list[str]) -> str:
     return "dynamic([" + ", ".join(esc.string(i) for i in items) + "])"
 
 
 @dataclass(frozen=True)
-class KqlRenderer:
-    function_prefix: str
+class KqlRenderer(TextRenderer):
+    true = "true"
+    and_ = " and "
+    or_ = " or "
+    # A function of a malformed or other-family address is null; treat null as "no match".
+    not_group = not_item = "not(coalesce({}, false))"
+    port_equals = "{column} == {low}"
+    port_between = "{column} between ({low} .. {high})"
+    fold_field = None    # KQL folds with its operators (=~, in~, contains) instead of tolower()
+    operators = {"exists_int": "isnotnull({field})", "exists": "isnotempty({field})",
+                 "in": ("{field} in ({value})", "{field} in~ ({value})"),
+                 "gt": "{field} > {value}", "lt": "{field} < {value}",
+                 "regex": ("{field} matches regex {value}", "tolower({field}) matches regex {value}"),
+                 "equals": ("{field} == {value}", "{field} =~ {value}"),
+                 "contains": ("{field} contains_cs {value}", "{field} contains {value}"),
+                 "startswith": ("{field} startswith_cs {value}", "{field} startswith {value}"),
+                 "endswith": ("{field} endswith_cs {value}", "{field} endswith {value}")}
 
-    def expr(self, node: L.Expr) -> str:
-        match node:
-            case L.Always():
-                return "true"
-            case L.All(items):
-                return "(" + " and ".join(self.expr(i) for i in items) + ")"
-            case L.AnyOf(items):
-                return "(" + " or ".join(self.expr(i) for i in items) + ")"
-            case L.Not(item):
-                # A function of a malformed or other-family address is null; treat null as "no match".
-                return f"not(coalesce({self.expr(item)}, false))"
-            case L.InNetwork(name, ip):
-                return f"{self.function_prefix}{name}({ip})"
-            case L.InCidrs(cidrs, ip):
-                return self.cidrs(cidrs, ip)
-            case L.PortRange(column, low, high):
-                return f"{column} == {low}" if low == high else f"{column} between ({low} .. {high})"
-            case L.Match():
-                return self.match(node)
-        raise TypeError(f"unknown node {node!r}")
+    def field(self, ref: L.Ref) -> str:
+        return field(ref)
+
+    def string(self, text: str) -> str:
+        return esc.string(text)
 
     def cidrs(self, cidrs: tuple[str, ...], ip: str) -> str:
         v4 = [c for c in cidrs if ipaddress.ip_network(c).version == 4]
@@ -66,25 +61,14 @@ class KqlRenderer:
             tests.append(f'({ip} contains ":" and ipv6_is_in_any_range({ip}, {_array(v6)}))')
         return tests[0] if len(tests) == 1 else "(" + " or ".join(tests) + ")"
 
-    def match(self, node: L.Match) -> str:
-        target = field(node.field)
-        op, value, fold = node.op, node.value, node.fold
-        if op == "exists":
-            return f"isnotnull({target})" if node.field.type == "int" else f"isnotempty({target})"
-        if op == "in":
-            return f"{target} {'in~' if fold else 'in'} ({', '.join(_value(v) for v in value)})"
-        if op in ("gt", "lt"):
-            return f"{target} {'>' if op == 'gt' else '<'} {int(value)}"
-        if op == "regex":
-            return f"{f'tolower({target})' if fold else target} matches regex {esc.string(value)}"
-        operator = {"equals": ("==", "=~"), "contains": ("contains_cs", "contains"),
-                    "startswith": ("startswith_cs", "startswith"), "endswith": ("endswith_cs", "endswith")}[op]
-        return f"{target} {operator[1] if fold else operator[0]} {_value(value)}"
-
 
 @dataclass(frozen=True)
-class KqlBackend:
+class KqlBackend(TemplateBackend):
     name = "kql"
+    title = "Sentinel KQL"
+    lexer = "kusto"
+    comment = "// {}"
+    published = True
 
     def lets(self, expr: L.Expr, networks: Networks, settings: SiemSettings) -> list[str]:
         """`let` functions for the network variables an expression uses, dependencies first."""
@@ -93,18 +77,13 @@ class KqlBackend:
         return [f"let {settings.kql_net_function_prefix}{name} = (ip:string) {{ {renderer.expr(definitions[name])} }};"
                 for name in L.networks_used(expr, networks)]
 
-    def compile(self, rule: Rule, networks: Networks, settings: SiemSettings) -> SiemQueries:
-        env = environment()
-        common = {"table": settings.sentinel_table, "rule_id": rule.id, "sid": rule.sid,
-                  "title_literal": esc.string(rule.title)}
-        alert = env.get_template("kql_alert.j2").render(**common).strip()
-        plan, reason = L.hunt_plan(rule)
-        if plan is None:
-            return SiemQueries(alert, None, reason)
-        renderer = KqlRenderer(settings.kql_net_function_prefix)
-        event_time = "todatetime(flow.start)" if plan.flow_time else "timestamp"
-        hunt = env.get_template("kql_hunt.j2").render(
-            lets=self.lets(plan.where, networks, settings), event_type=plan.event_type,
-            where=[renderer.expr(c) for c in L.conjuncts(plan.where)], event_time=event_time,
-            threshold=plan.threshold, **common).strip()
-        return SiemQueries(alert, hunt, None)
+    def renderer(self, networks: Networks, settings: SiemSettings) -> KqlRenderer:
+        return KqlRenderer(settings.kql_net_function_prefix)
+
+    def common(self, rule: Rule, settings: SiemSettings) -> dict:
+        return {"table": settings.sentinel_table, "rule_id": rule.id, "sid": rule.sid,
+                "title_literal": esc.string(rule.title)}
+
+    def hunt_values(self, plan: L.HuntPlan, renderer, networks: Networks, settings: SiemSettings) -> dict:
+        return {"lets": self.lets(plan.where, networks, settings),
+                "event_time": "todatetime(flow.start)" if plan.flow_time else "timestamp"}

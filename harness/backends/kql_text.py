@@ -31,6 +31,6 @@ def string(value: str) -> str:
 
 def path_element(name: str) -> str:
     """`.name` for plain names, `["name"]` for keywords and anything else."""
-    if _IDENTIFIER.match(name) and name.lower() not in _KEYWORDS:
+    if _IDENTIFIER.fullmatch(name) and name.lower() not in _KEYWORDS:
         return "." + name
     return "[" + string(name) + "]"

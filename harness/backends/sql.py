@@ -1,7 +1,7 @@
 """SQL backend: the SIEM logic as DuckDB SQL over a view `eve` of one eve.json.
 
-It renders the same expression tree as the SPL and KQL backends; running it over the eve.json that
-Suricata wrote for each test case proves the logic those two carry. EVE objects are JSON columns,
+It renders the same expression tree as the other SIEM backends (the one recursion in base.py);
+running it over the eve.json that Suricata wrote for each test case proves the logic they carry. EVE objects are JSON columns,
 as they are `dynamic` columns in Sentinel.
 """
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from harness.backends import logic as L
+from harness.backends.base import TemplateBackend, TextRenderer
+from harness.backends.settings import SiemSettings, TableSchema
 from harness.model import Rule
 from harness.networks import Networks
-from harness.siem import logic as L
-from harness.siem.settings import SiemQueries, SiemSettings, TableSchema
-from harness.templating import environment
 
 EVE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
 NET_PREFIX = "iotdetect_net_"
@@ -58,52 +58,41 @@ def field(ref: L.Ref) -> str:
 
 
 @dataclass(frozen=True)
-class SqlRenderer:
-    macro_prefix: str
+class SqlRenderer(TextRenderer):
+    true = "true"
+    and_ = " AND "
+    or_ = " OR "
+    not_group = not_item = "NOT coalesce({}, false)"
+    port_equals = "{column} = {low}"
+    port_between = "{column} BETWEEN {low} AND {high}"
+    operators = {"exists_int": "{field} IS NOT NULL", "exists": "coalesce({field}, '') <> ''",
+                 "in": "{field} IN ({value})", "equals": "{field} = {value}", "gt": "{field} > {value}",
+                 "lt": "{field} < {value}", "contains": "contains({field}, {value})",
+                 "startswith": "starts_with({field}, {value})", "endswith": "ends_with({field}, {value})",
+                 "regex": "regexp_matches({field}, {value})"}
 
-    def expr(self, node: L.Expr) -> str:
-        match node:
-            case L.Always():
-                return "true"
-            case L.All(items):
-                return "(" + " AND ".join(self.expr(i) for i in items) + ")"
-            case L.AnyOf(items):
-                return "(" + " OR ".join(self.expr(i) for i in items) + ")"
-            case L.Not(item):
-                return f"NOT coalesce({self.expr(item)}, false)"
-            case L.InNetwork(name, ip):
-                return f"{self.macro_prefix}{name}({ip})"
-            case L.InCidrs(cidrs, ip):
-                nets = [ipaddress.ip_network(c) for c in cidrs]
-                tests = [f"iotdetect_ip_key({ip}) BETWEEN {literal(_key(n.network_address))} AND "
-                         f"{literal(_key(n.broadcast_address))}" for n in nets]
-                return tests[0] if len(tests) == 1 else "(" + " OR ".join(tests) + ")"
-            case L.PortRange(column, low, high):
-                return f"{column} = {low}" if low == high else f"{column} BETWEEN {low} AND {high}"
-            case L.Match():
-                return self.match(node)
-        raise TypeError(f"unknown node {node!r}")
+    def field(self, ref: L.Ref) -> str:
+        return field(ref)
 
-    def match(self, node: L.Match) -> str:
-        target = field(node.field)
-        if node.fold:
-            target = f"lower({target})"
-        op, value = node.op, node.value
-        if op == "exists":
-            return f"{target} IS NOT NULL" if node.field.type == "int" else f"coalesce({target}, '') <> ''"
-        if op == "in":
-            return f"{target} IN ({', '.join(literal(v) for v in value)})"
-        simple = {"equals": "=", "gt": ">", "lt": "<"}
-        if op in simple:
-            return f"{target} {simple[op]} {literal(value)}"
-        function = {"contains": "contains", "startswith": "starts_with", "endswith": "ends_with",
-                    "regex": "regexp_matches"}[op]
-        return f"{function}({target}, {literal(value)})"
+    def string(self, text: str) -> str:
+        return literal(text)
+
+    def value(self, value: object) -> str:
+        return literal(value)
+
+    def cidr(self, cidr: str, ip: str) -> str:
+        net = ipaddress.ip_network(cidr)
+        return (f"iotdetect_ip_key({ip}) BETWEEN {literal(_key(net.network_address))} AND "
+                f"{literal(_key(net.broadcast_address))}")
 
 
 @dataclass(frozen=True)
-class SqlBackend:
+class SqlBackend(TemplateBackend):
     name = "sql"
+    title = "DuckDB SQL (the evaluator)"
+    lexer = "sql"
+    comment = "-- {}"
+    published = False
 
     def setup(self, networks: Networks, settings: SiemSettings) -> list[str]:
         """Statements defining the address helpers and one macro per network variable."""
@@ -123,18 +112,13 @@ class SqlBackend:
         return (f"CREATE OR REPLACE VIEW eve AS SELECT * REPLACE ({', '.join(parsed)}) "
                 f"FROM read_json({literal(eve_path)}, format='newline_delimited', columns={{{spec}}})")
 
-    def compile(self, rule: Rule, networks: Networks, settings: SiemSettings) -> SiemQueries:
-        env = environment()
-        common = {"rule_id": rule.id, "sid": rule.sid, "title_literal": literal(rule.title)}
-        alert = env.get_template("sql_alert.j2").render(
-            sid_field=field(L.Ref("alert.signature_id", "int")), **common).strip()
-        plan, reason = L.hunt_plan(rule)
-        if plan is None:
-            return SiemQueries(alert, None, reason)
-        renderer = SqlRenderer(NET_PREFIX)
-        event_time = (f"strptime({field(L.Ref('flow.start'))}, {literal(EVE_TIME_FORMAT)})" if plan.flow_time
-                      else "timestamp")
-        hunt = env.get_template("sql_hunt.j2").render(
-            event_type=plan.event_type, where=[renderer.expr(c) for c in L.conjuncts(plan.where)], event_time=event_time,
-            threshold=plan.threshold, **common).strip()
-        return SiemQueries(alert, hunt, None)
+    def renderer(self, networks: Networks, settings: SiemSettings) -> SqlRenderer:
+        return SqlRenderer(NET_PREFIX)
+
+    def common(self, rule: Rule, settings: SiemSettings) -> dict:
+        return {"rule_id": rule.id, "sid": rule.sid, "title_literal": literal(rule.title),
+                "sid_field": field(L.Ref("alert.signature_id", "int"))}
+
+    def hunt_values(self, plan: L.HuntPlan, renderer, networks: Networks, settings: SiemSettings) -> dict:
+        flow_start = f"strptime({field(L.Ref('flow.start'))}, {literal(EVE_TIME_FORMAT)})"
+        return {"event_time": flow_start if plan.flow_time else "timestamp"}

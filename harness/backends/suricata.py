@@ -4,13 +4,14 @@ from __future__ import annotations
 import re
 
 from harness.backends import suricata_text as esc
-from harness.model import APP_PROTOCOLS_TCP, Condition, PayloadMatch, Rule
+from harness.backends.flow import default_flow
+from harness.backends.settings import SiemSettings
+from harness.model import Condition, PayloadMatch, Rule
 from harness.networks import Networks
 from harness.templating import environment
 
 SIGNATURE_SEVERITY = {"low": "Minor", "medium": "Major", "high": "Major", "critical": "Critical"}
 PRIORITY = {"critical": 1, "high": 2, "medium": 3, "low": 4}
-_TCP_CARRIED = set(APP_PROTOCOLS_TCP) | {"tcp"}
 
 
 def address(items: tuple[str, ...]) -> str:
@@ -81,19 +82,6 @@ def _payload_options(match: PayloadMatch) -> list[str]:
     return options
 
 
-def default_flow(rule: Rule) -> tuple[str, ...]:
-    det = rule.detection
-    if det.flow is not None:
-        return det.flow
-    if det.tcp_flags:
-        return ()
-    if det.protocol in _TCP_CARRIED and (det.where or det.payload or det.protocol != "tcp"):
-        return ("established", "to_server")
-    if det.protocol not in ("ip", "icmp", "tcp", "udp"):
-        return ("to_server",)
-    return ()
-
-
 def _metadata(rule: Rule) -> str:
     pairs = [("created_at", rule.created.strftime("%Y_%m_%d")), ("updated_at", rule.updated.strftime("%Y_%m_%d")),
              ("signature_severity", SIGNATURE_SEVERITY[rule.severity]),
@@ -111,16 +99,26 @@ def rule_options(rule: Rule) -> list[str]:
         options.append("flow:" + ",".join(flow) + ";")
     if det.tcp_flags:
         options.append(f"flags:{det.tcp_flags};")
+    # A sticky buffer stays selected until another is named. Naming the selected one again makes a
+    # second instance of it, which Suricata 7 warns about ("duplicate instance"): name it once.
+    current: str | None = None
     for cond in det.where:
-        options += _condition_options(cond)
-    # Sticky buffers stay selected until another is named: a payload match without a buffer after a
-    # buffer-based condition must go back to the packet/stream data, or it would search that buffer.
-    in_buffer = any(cond.eve.kind == "sticky" for cond in det.where)
+        cond_options = _condition_options(cond)
+        if cond.eve.kind == "sticky":
+            if current == cond.eve.keyword and cond_options and cond_options[0] == f"{cond.eve.keyword};":
+                cond_options = cond_options[1:]
+            current = cond.eve.keyword
+        options += cond_options
+    # A payload match without a buffer after a buffer-based condition must go back to the
+    # packet/stream data, or it would search that buffer.
     for match in det.payload:
-        if match.buffer is None and in_buffer:
+        if match.buffer is None and current is not None:
             options.append("pkt_data;")
-        in_buffer = match.buffer is not None
-        options += _payload_options(match)
+        payload_options = _payload_options(match)
+        if match.buffer is not None and match.buffer == current:
+            payload_options = payload_options[1:]
+        current = match.buffer
+        options += payload_options
     for raw in rule.suricata.options:
         options.append(f"{raw.keyword}:{raw.value};" if raw.value is not None else f"{raw.keyword};")
     if det.threshold:
@@ -138,11 +136,14 @@ def rule_options(rule: Rule) -> list[str]:
 
 class SuricataBackend:
     name = "suricata"
+    title = "Suricata"
+    lexer = "text"
 
     def __init__(self) -> None:
         self._template = environment().get_template("suricata_rule.j2")
 
-    def compile(self, rule: Rule) -> str:
+    def compile(self, rule: Rule, networks: Networks | None = None, settings: SiemSettings | None = None) -> str:
+        """One rule line. Addresses stay variables (vars.address-groups), so networks are not needed."""
         det = rule.detection
         return self._template.render(
             action="alert", protocol=det.protocol,

@@ -3,7 +3,9 @@
 // ~0.3 s, each query then ~10 ms.
 //
 // stdin:  {"database": "...", "tables": [{"name": "...", "schema": "(a:string, ...)"}],
-//          "queries": ["...", ...], "tokens": false}
+//          "queries": ["...", ...], "tokens": false,
+//          "functions": [{"name", "parameters": "(a:string)", "body": "{ datatable(...)[] }"}]}  (optional:
+//          functions the workspace provides, such as Sentinel's _GetWatchlist)
 // stdout: [{"diagnostics": [{"severity", "code", "message", "start", "length"}], "tokens": [...]}]
 // With --stream, stdin is one such request per line and each answer is one line.
 // Resolves the package from the current directory (the project root, where `npm ci` installs it).
@@ -23,7 +25,9 @@ const K = globalThis.Kusto.Language;
 
 function globalsFor(request) {
   const tables = request.tables.map((t) => new K.Symbols.TableSymbol.$ctor7(t.name, t.schema, null));
-  const database = new K.Symbols.DatabaseSymbol.ctor(request.database, tables);
+  const functions = (request.functions ?? []).map(
+    (f) => new K.Symbols.FunctionSymbol.$ctor16(f.name, f.parameters, f.body, null));
+  const database = new K.Symbols.DatabaseSymbol.ctor(request.database, tables.concat(functions));
   return K.GlobalState.Default.WithDatabase(database);
 }
 

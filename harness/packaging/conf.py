@@ -9,8 +9,8 @@ Stanza = tuple[str, list[tuple[str, str]]]
 def value(text: str) -> str:
     """A .conf value on one line. A newline would start a new key, a trailing backslash would
     continue the line: both would silently change the search, so they are refused."""
-    if "\n" in text or "\r" in text:
-        raise ValueError(f"a .conf value must be one line: {text[:60]!r}")
+    if "\n" in text or "\r" in text or not text.isprintable():
+        raise ValueError(f"a .conf value must be one printable line: {text[:60]!r}")
     if text.rstrip().endswith("\\"):
         raise ValueError(f"a .conf value must not end with a backslash: {text[-60:]!r}")
     return text.strip()
@@ -28,7 +28,7 @@ def search(text: str) -> str:
 
 
 def stanza_name(name: str) -> str:
-    if any(c in name for c in "[]\n\r"):
+    if any(c in name for c in "[]\n\r") or not name.isprintable():
         raise ValueError(f"stanza name {name!r} contains brackets or newlines")
     return name
 

@@ -5,8 +5,10 @@ login, ...): this module never sees a secret, and prints only rule names and act
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from harness.errors import EnvironmentFailure
 from harness.model import Rule
 from harness.packaging import plan, sentinel
 from harness.packaging.siem_outputs import SiemOutputs
@@ -31,7 +33,7 @@ class SentinelTarget:
                   "SENTINEL_WORKSPACE": workspace or environ.get("SENTINEL_WORKSPACE", "")}
         missing = [k for k, v in values.items() if not v]
         if missing:
-            raise ValueError(f"set {', '.join(missing)} (or the matching --subscription/--resource-group/--workspace)")
+            raise EnvironmentFailure(f"set {', '.join(missing)} (or the matching --subscription/--resource-group/--workspace)")
         return cls(*values.values())
 
 
@@ -56,10 +58,31 @@ def make_plan(want: dict[str, object], existing: dict[str, dict]) -> list[plan.S
     return plan.diff(KIND, desired, {rule_id: settings_of(body) for rule_id, body in existing.items()})
 
 
+@contextmanager
+def talking_to(target: SentinelTarget, doing: str):
+    """Azure SDK and identity errors as one line naming the workspace, the error kind and the HTTP
+    status: azure-identity's own message lists every credential it tried over many lines."""
+    try:
+        yield
+    except EnvironmentFailure:
+        raise
+    except Exception as exc:  # noqa: BLE001 - azure-core, azure-identity and network errors vary
+        from azure.core.exceptions import ClientAuthenticationError
+        status = getattr(exc, "status_code", None)
+        if isinstance(exc, ClientAuthenticationError):
+            detail = ("Azure authentication failed (az login, a managed identity, or AZURE_TENANT_ID/"
+                      "AZURE_CLIENT_ID/AZURE_CLIENT_SECRET)")
+        else:
+            detail = type(exc).__name__
+        raise EnvironmentFailure(f"Sentinel workspace {target.workspace} ({target.resource_group}): {doing} failed:"
+                                 f" {detail}" + (f" (HTTP {status})" if status else "")) from None
+
+
 def client(target: SentinelTarget):
     from azure.identity import DefaultAzureCredential
     from azure.mgmt.securityinsight import SecurityInsights
-    return SecurityInsights(DefaultAzureCredential(), target.subscription_id)
+    # The SDK defaults to its own 2021-10-01; the rules carry 2024-09-01 fields (ICS tactics, techniques).
+    return SecurityInsights(DefaultAzureCredential(), target.subscription_id, api_version=sentinel.API_VERSION)
 
 
 def fetch_existing(api, target: SentinelTarget, want: dict[str, object]) -> dict[str, dict]:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from harness.errors import EnvironmentFailure
 from harness.model import Rule
 from harness.packaging import plan, splunk_app
 from harness.packaging.siem_outputs import SiemOutputs
@@ -25,10 +26,17 @@ class SplunkTarget:
         return f"SplunkTarget(url={self.url!r}, app={self.app!r}, verify_tls={self.verify_tls})"
 
     @classmethod
-    def from_env(cls, environ, insecure: bool = False) -> "SplunkTarget":
+    def from_env(cls, environ, insecure: bool = False, insecure_http: bool = False) -> "SplunkTarget":
         url = environ.get("SPLUNK_URL", "")
         if not url:
-            raise ValueError("SPLUNK_URL is not set (e.g. https://splunk.example:8089)")
+            raise EnvironmentFailure("SPLUNK_URL is not set (e.g. https://splunk.example:8089)")
+        parsed = urlparse(url)
+        if parsed.scheme not in ("https", "http") or not parsed.hostname:
+            raise EnvironmentFailure("SPLUNK_URL must look like https://splunk.example:8089")
+        if parsed.scheme == "http" and not insecure_http:
+            # The bearer token would cross the network in cleartext.
+            raise EnvironmentFailure("SPLUNK_URL is http://: the token would be sent in cleartext; use https://,"
+                                     " or pass --insecure-http for a lab server you trust")
         return cls(url=url, token=environ.get("SPLUNK_TOKEN", ""), verify_tls=not insecure)
 
 
@@ -50,7 +58,13 @@ def desired(rules: list[Rule], siem: SiemOutputs, app: str = splunk_app.APP) -> 
 
 
 def make_plan(want: dict[str, dict[str, dict]], existing: dict[str, dict[str, dict]]) -> list[plan.Step]:
-    """existing: the same shape as `desired`, holding what the server has (fetched, or given in tests)."""
+    """existing: the same shape as `desired`, holding what the server has (fetched, or given in tests).
+    A search the operator enabled (or disabled) stays so: `disabled` is only set when creating."""
+    searches = dict(want["saved search"])
+    for name, settings in existing.get("saved search", {}).items():
+        if name in searches and "disabled" in settings and "disabled" in searches[name]:
+            searches[name] = {**searches[name], "disabled": settings["disabled"]}
+    want = {**want, "saved search": searches}
     return [step for kind in KINDS for step in plan.diff(kind, want[kind], existing.get(kind, {}))]
 
 
@@ -64,7 +78,7 @@ def talking_to(target: SplunkTarget, doing: str):
     except Exception as exc:   # noqa: BLE001 - SDK/network errors vary; report the kind, not the request
         status = getattr(exc, "status", None)
         detail = f"{type(exc).__name__}" + (f" (HTTP {status})" if status else "")
-        raise RuntimeError(f"Splunk at {parsed.scheme}://{parsed.hostname}:{parsed.port or 8089}: {doing} failed:"
+        raise EnvironmentFailure(f"Splunk at {parsed.scheme}://{parsed.hostname}:{parsed.port or 8089}: {doing} failed:"
                            f" {detail}") from None
 
 

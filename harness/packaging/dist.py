@@ -11,9 +11,11 @@ from typing import Callable
 
 from harness.attack import load_catalog
 from harness.build import version
+from harness.errors import EnvironmentFailure, Finding, RuleErrors, rel as relpath
 from harness.loader import RuleSet
 from harness.model import Rule
-from harness.packaging import changelog, manifest, navigator, report, sentinel, sentinel_ingest, splunk_app, suricata_pack
+from harness.packaging import (changelog, elastic_rules, manifest, navigator, report, sentinel, sentinel_hunting,
+                               sentinel_ingest, sigma_pack, splunk_app, suricata_pack)
 from harness.packaging.siem_outputs import SiemOutputs, compile_siem
 from harness.staging import staged_folder
 from harness.templating import environment
@@ -26,6 +28,7 @@ class DistOptions:
     sign_key: Path | None = None
     baseline: dict | None = None      # benign-baseline result for the report, when the caller has one
     record: bool = False              # also write releases/<version>.json (commit it with the release tag)
+    behaviour: dict | None = None     # the device-baseline proof (harness/baseline/stage.report_data)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Release:
     mtime: int
     siem: SiemOutputs
     baseline: dict | None
+    behaviour: dict | None = None
 
 
 def default_mtime(rules: list[Rule]) -> int:
@@ -49,7 +53,7 @@ def check_version_source(root: Path, release: str) -> None:
     if pyproject.is_file():
         declared = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
         if declared != release:
-            raise RuntimeError(f"pyproject.toml says {declared} but the installed package says {release}:"
+            raise EnvironmentFailure(f"pyproject.toml says {declared} but the installed package says {release}:"
                                " run `.venv/bin/pip install -e .` first")
 
 
@@ -72,16 +76,45 @@ def stage_sentinel(rel: Release, folder: Path) -> None:
     tactics = sentinel.load_tactics()
     docs = []
     problems = []
+    sources = {source.rule.id: source for source in rel.ruleset.sources}
     for rule in sorted(rel.rules, key=lambda r: r.sid):
         doc = sentinel.detection(rule, rel.siem.kql[rule.id].alert, tactics)
-        problems += [f"{rule.id}: {p}" for p in sentinel.check_limits(doc)]
+        source = sources[rule.id]
+        problems += [Finding(relpath(source.path, rel.ruleset.project.root), source.line("siem"), "siem",
+                             f"Sentinel: {p}") for p in sentinel.check_limits(doc)]
         docs.append((doc, rule))
         (target / "rules" / f"{rule.id}.yaml").write_text(sentinel.render_yaml(doc), encoding="utf-8")
-    if problems:
-        raise ValueError("Sentinel limits exceeded:\n  " + "\n  ".join(problems))
+    if problems:   # the model checks schedule and lookback at load; what remains is the query size
+        raise RuleErrors(problems)
     (target / "azuredeploy.json").write_text(_json(sentinel.arm_template(docs, rel.version)), encoding="utf-8")
+    hunts = []
+    (target / "hunting").mkdir()
+    for rule in sorted(rel.rules, key=lambda r: r.sid):
+        if rel.siem.kql[rule.id].hunt:
+            hunt = sentinel_hunting.hunting_query(rule, rel.siem.kql[rule.id].hunt, tactics)
+            hunts.append(hunt)
+            (target / "hunting" / f"{rule.id}.yaml").write_text(sentinel.render_yaml(hunt), encoding="utf-8")
+    (target / "azuredeploy-hunting.json").write_text(_json(sentinel_hunting.arm_template(hunts, rel.version)),
+                                                     encoding="utf-8")
     (target / "azuredeploy-ingestion.json").write_text(
         _json(sentinel_ingest.template(rel.siem.schema, rel.version)), encoding="utf-8")
+
+
+def stage_elastic(rel: Release, folder: Path) -> None:
+    docs = elastic_rules.kibana_rules(rel.rules, rel.siem.eql, load_catalog())
+    problems = [Finding("elastic", 0, doc["name"], f"Kibana's detection engine would refuse it: {p}")
+                for doc in docs for p in elastic_rules.check(doc)]
+    if problems:   # generated content a target refuses: invalid rules (exit 2), not a crash
+        raise RuleErrors(problems)
+    (folder / "elastic").mkdir()
+    (folder / "elastic" / "iotdetect-kibana-rules.ndjson").write_text(elastic_rules.render_ndjson(docs),
+                                                                      encoding="utf-8")
+
+
+def stage_sigma(rel: Release, folder: Path) -> None:
+    (folder / "sigma").mkdir()
+    for name, text in sigma_pack.files(rel.rules, rel.ruleset.networks).items():
+        (folder / "sigma" / name).write_text(text, encoding="utf-8")
 
 
 def stage_navigator(rel: Release, folder: Path) -> None:
@@ -93,9 +126,11 @@ def stage_navigator(rel: Release, folder: Path) -> None:
 def stage_report(rel: Release, folder: Path) -> None:
     (folder / "report").mkdir()
     hunts = {rule_id: q.hunt_unavailable if q.hunt is None else None for rule_id, q in rel.siem.kql.items()}
-    ctx = report.context(rel.ruleset, load_catalog(), rel.version, hunts, rel.baseline)
+    ctx = report.context(rel.ruleset, load_catalog(), rel.version, hunts, rel.baseline, rel.behaviour)
     for name, text in report.render(environment(), ctx).items():
         (folder / "report" / name).write_text(text, encoding="utf-8")
+    if rel.behaviour:
+        (folder / "report" / rel.behaviour["svg_file"]).write_text(rel.behaviour["svg"], encoding="utf-8")
 
 
 def stage_changelog(rel: Release, folder: Path) -> None:
@@ -106,10 +141,23 @@ def stage_changelog(rel: Release, folder: Path) -> None:
     (folder / "release.json").write_text(changelog.render_manifest(current), encoding="utf-8")
 
 
+def stage_inventory(rel: Release, folder: Path) -> None:
+    from harness.inventory.package import stage_dist   # writes nothing without inventory/
+    stage_dist(rel, folder)
+
+
+def stage_baseline(rel: Release, folder: Path) -> None:
+    from harness.baseline.stage import stage_build   # learned device profiles, when the project has them
+    stage_build(rel.ruleset, folder, rel.version)
+
+
 # Target name -> stage writing that part of the release folder.
 STAGES: dict[str, Callable[[Release, Path], None]] = {
-    "suricata": stage_suricata, "splunk": stage_splunk, "sentinel": stage_sentinel,
+    "suricata": stage_suricata, "splunk": stage_splunk, "sentinel": stage_sentinel, "elastic": stage_elastic,
+    "sigma": stage_sigma,
     "navigator": stage_navigator, "report": stage_report, "changelog": stage_changelog,
+    "inventory": stage_inventory,
+    "baseline": stage_baseline,
 }
 
 
@@ -120,9 +168,9 @@ def _json(data) -> str:
 def dist(ruleset: RuleSet, options: DistOptions) -> Path:
     release = version()
     check_version_source(ruleset.project.root, release)
-    rules = [r for r in ruleset.rules if r.status != "deprecated"]
+    rules = [s.rule for s in ruleset.active()]
     mtime = options.mtime if options.mtime is not None else default_mtime(list(ruleset.rules))
-    rel = Release(ruleset, rules, release, mtime, compile_siem(ruleset, rules), options.baseline)
+    rel = Release(ruleset, rules, release, mtime, compile_siem(ruleset, rules), options.baseline, options.behaviour)
     final = options.out / f"iotdetect-{release}"
     with staged_folder(final) as staging:
         for stage in STAGES.values():

@@ -6,6 +6,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import EnvironmentFailure
+
 SUMS = "SHA256SUMS"
 SIGNATURE = "SHA256SUMS.sig"
 
@@ -27,11 +29,11 @@ def sign(folder: Path, private_key: Path) -> Path:
     """Detached signature over SHA256SUMS. RSA (PKCS#1 v1.5) signatures are deterministic."""
     out = folder / SIGNATURE
     result = subprocess.run(["openssl", "dgst", "-sha256", "-sign", str(private_key), "-out", str(out),
-                             str(folder / SUMS)], capture_output=True, text=True)
+                             str(folder / SUMS)], capture_output=True, text=True, timeout=60)
     if result.returncode != 0:
         out.unlink(missing_ok=True)
         # openssl's message names the key file and the failure, never key material.
-        raise RuntimeError(f"signing failed: {result.stderr.strip()}")
+        raise EnvironmentFailure(f"signing failed: {result.stderr.strip()}")
     return out
 
 
@@ -80,7 +82,7 @@ def _check_signature(folder: Path, public_key: Path | None, problems: list[str])
         problems.append(f"{SIGNATURE} is missing but a public key was given")
         return "absent"
     result = subprocess.run(["openssl", "dgst", "-sha256", "-verify", str(public_key), "-signature", str(sig),
-                             str(folder / SUMS)], capture_output=True, text=True)
+                             str(folder / SUMS)], capture_output=True, text=True, timeout=60)
     if result.returncode != 0:
         problems.append(f"{SIGNATURE} does not verify with {public_key.name}")
         return "invalid"

@@ -10,9 +10,10 @@ FRAMEWORKS = {"nist-csf-2.0": "NIST CSF 2.0", "iso27001-2022": "ISO/IEC 27001:20
 
 
 def context(ruleset: RuleSet, catalog: AttackCatalog, release: str, hunts: dict[str, str | None],
-            baseline: dict | None = None) -> dict:
+            baseline: dict | None = None, behaviour: dict | None = None) -> dict:
     """hunts: rule id -> why the SIEM hunt search is unavailable (None = available).
-    baseline: optional {"name", "events", "alerts", "passed"} from the benign-baseline run."""
+    baseline: optional {"name", "events", "alerts", "passed"} from the benign-baseline run.
+    behaviour: optional harness.baseline.proof summary plus "svg" (the alerts-per-day plot)."""
     sources = sorted(ruleset.sources, key=lambda s: (s.category, s.rule.sid))
     categories: dict[str, list] = defaultdict(list)
     techniques: dict[str, list[str]] = defaultdict(list)
@@ -40,6 +41,7 @@ def context(ruleset: RuleSet, catalog: AttackCatalog, release: str, hunts: dict[
         "hunts": [{"id": s.rule.id, "reason": hunts.get(s.rule.id)} for s in sources],
         "hunt_available": sum(1 for s in sources if hunts.get(s.rule.id) is None),
         "baseline": baseline,
+        "behaviour": behaviour,
     }
 
 

@@ -2,6 +2,7 @@
 template of Microsoft.SecurityInsights/alertRules serialised by Microsoft's own SDK models."""
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import timedelta
 from importlib import resources
@@ -111,17 +112,54 @@ def render_yaml(doc: dict) -> str:
     return yaml.dump(doc, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=4096)
 
 
+# The stable alertRules API we target: its AttackTactic enum has the ICS tactics and Reconnaissance,
+# and ScheduledAlertRuleProperties has `techniques` (azure-rest-api-specs, securityinsights
+# stable/2024-09-01 AlertRules.json and common/AlertTypes.json). 2021-10-01, the version of
+# azure-mgmt-securityinsight 1.0.0 (the newest stable SDK; 2.0.0b4 speaks 2025-10-01-preview), has
+# neither: 14 rules lost tactics there and 6 had none left.
+API_VERSION = "2024-09-01"
+ATTACK_TACTICS = ("Reconnaissance", "ResourceDevelopment", "InitialAccess", "Execution", "Persistence",
+                  "PrivilegeEscalation", "DefenseEvasion", "CredentialAccess", "Discovery", "LateralMovement",
+                  "Collection", "Exfiltration", "CommandAndControl", "Impact", "PreAttack", "ImpairProcessControl",
+                  "InhibitResponseFunction")
+
+
+@functools.cache
+def _scheduled_rule_model():
+    """The SDK's ScheduledAlertRule plus the one property API_VERSION adds, so the SDK's own serializer
+    (msrest, driven by _attribute_map) writes every field; tactics are strings in the SDK already."""
+    from azure.mgmt.securityinsight import models
+
+    class ScheduledAlertRule(models.ScheduledAlertRule):
+        _attribute_map = {**models.ScheduledAlertRule._attribute_map,
+                          "techniques": {"key": "properties.techniques", "type": "[str]"}}
+
+        def __init__(self, *, techniques: list[str] | None = None, **kwargs):
+            super().__init__(**kwargs)
+            self.techniques = techniques
+
+    return ScheduledAlertRule
+
+
+def techniques(rule: Rule) -> list[str]:
+    """Parent technique ids (the API's `techniques` takes T1234, not sub-techniques), first-seen order."""
+    return list(dict.fromkeys(t.split(".")[0] for t in rule.attack))
+
+
 def sdk_rule(doc: dict, rule: Rule):
     """The analytics rule as azure-mgmt-securityinsight's ScheduledAlertRule (deploy and ARM share it)."""
     from azure.mgmt.securityinsight import models
-    allowed = {t.value for t in models.AttackTactic}  # the API version's enum; ICS tactics are newer
-    return models.ScheduledAlertRule(
+    unknown = [t for t in doc["tactics"] if t not in ATTACK_TACTICS]
+    if unknown:
+        raise ValueError(f"{rule.id}: tactics {unknown} are not in the {API_VERSION} AttackTactic enum")
+    return _scheduled_rule_model()(
+        techniques=techniques(rule),
         display_name=doc["name"], description=doc["description"], severity=doc["severity"], enabled=True,
         query=doc["query"], query_frequency=timedelta(seconds=duration_seconds(doc["queryFrequency"])),
         query_period=timedelta(seconds=duration_seconds(doc["queryPeriod"])),
         trigger_operator="GreaterThan", trigger_threshold=doc["triggerThreshold"],
         suppression_enabled=False, suppression_duration=timedelta(seconds=duration_seconds(rule.siem.suppress.for_)),
-        tactics=[t for t in doc["tactics"] if t in allowed],
+        tactics=list(doc["tactics"]),
         entity_mappings=[models.EntityMapping(entity_type=m["entityType"], field_mappings=[
             models.FieldMapping(identifier=f["identifier"], column_name=f["columnName"]) for f in m["fieldMappings"]])
             for m in doc["entityMappings"]],
@@ -133,7 +171,6 @@ def sdk_rule(doc: dict, rule: Rule):
     )
 
 
-API_VERSION = "2021-10-01"   # azure-mgmt-securityinsight 1.0.0's api version
 TEMPLATE_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 
 

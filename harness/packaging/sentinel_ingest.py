@@ -3,10 +3,12 @@ and a data collection rule reading /var/log/suricata/eve.json through Azure Moni
 from __future__ import annotations
 
 from harness.packaging.sentinel import TEMPLATE_SCHEMA, content_version
-from harness.siem.settings import TableSchema
+from harness.backends.settings import TableSchema
 
 TABLE_API = "2022-10-01"
-DCR_API = "2022-06-01"
+# logFiles[].format "json" exists from 2023-03-11 on (azure-rest-api-specs, monitor stable/2023-03-11
+# dataCollectionRules_API.json: KnownLogFilesDataSourceFormat json|text); 2022-06-01 knows text only.
+DCR_API = "2023-03-11"
 EVE_PATH = "/var/log/suricata/eve.json"
 # The declared schema uses Kusto type names; the tables API and DCR stream declarations spell some
 # differently (tables: dateTime/boolean; DCR streams: datetime/boolean).
@@ -60,7 +62,7 @@ def template(schema: TableSchema, release: str) -> dict:
                  "dataCollectionEndpointId": dce_id,
                  "streamDeclarations": {stream: {"columns": stream_columns}},
                  "dataSources": {"logFiles": [{"name": "suricataEve", "streams": [stream], "filePatterns": [EVE_PATH],
-                                               "format": "json", "settings": {"text": {"recordStartTimestampFormat": "ISO 8601"}}}]},
+                                               "format": "json"}]},     # settings.text is for text files only
                  "destinations": {"logAnalytics": [{"name": "workspace", "workspaceResourceId": workspace_id}]},
                  "dataFlows": [{"streams": [stream], "destinations": ["workspace"],
                                 "transformKql": transform,

@@ -38,7 +38,9 @@ def alert_stanza(rule: Rule, search: str) -> conf.Stanza:
     suppress = rule.siem.suppress
     title = f"IoTDetect - {rule.title}"
     pairs = [("search", conf.search(search)), *_common(rule),
-             ("cron_schedule", cron(rule.siem.schedule)), ("enableSched", "1"), ("disabled", "0"),
+             ("cron_schedule", cron(rule.siem.schedule)), ("enableSched", "1"),
+             # Shipped disabled, as Splunk's own ES content is: the operator enables what fits (README).
+             ("disabled", "1"),
              ("schedule_window", "auto"),
              ("counttype", "number of events"), ("relation", "greater than"), ("quantity", "0"),
              ("alert.track", "1"), ("alert.severity", ALERT_SEVERITY[rule.severity]), ("alert.digest_mode", "0"),
@@ -87,9 +89,15 @@ def app_files(rules: list[Rule], queries: dict, macros: dict[str, tuple[str, tup
         "metadata/default.meta": env.get_template("splunk_default.meta.j2").render(),
         "README.txt": env.get_template("splunk_readme.txt.j2").render(
             app=APP, release=release, rules=sorted(rules, key=lambda r: r.sid), hunts_missing=hunts_missing,
-            macros=sorted(macros)),
+            macros=sorted(macros), eve_types=_hunt_event_types(rules, queries)),
     }
     return {f"{APP}/{path}": text.encode("utf-8") for path, text in rendered.items()}
+
+
+def _hunt_event_types(rules: list[Rule], queries: dict) -> list[str]:
+    from harness.backends.logic import hunt_plan
+    return sorted({plan.event_type for rule in rules if queries[rule.id].hunt
+                   for plan, _ in [hunt_plan(rule)] if plan is not None})
 
 
 def package(files: dict[str, bytes], license_text: bytes, mtime: int) -> bytes:

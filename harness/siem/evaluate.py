@@ -6,10 +6,10 @@ from pathlib import Path
 
 import duckdb
 
+from harness.backends.settings import SiemSettings
 from harness.backends.sql import SqlBackend
 from harness.model import Rule
 from harness.networks import Networks
-from harness.siem.settings import SiemSettings
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,21 @@
-"""Golden files: the SPL and KQL of every rule, checked in under tests/golden/ and re-blessed
-after review with `iotdetect golden --bless`."""
+"""Golden files: the published SIEM searches (SPL, KQL) of every active rule, checked in under
+tests/golden/ and re-blessed after review with `iotdetect golden --bless`."""
 from __future__ import annotations
 
 import difflib
 from pathlib import Path
 
+from harness.backends.registry import SIEM_BACKENDS, published_siem
+from harness.backends.settings import SiemQueries, SiemSettings
 from harness.backends.spl import SplBackend
 from harness.loader import RuleSet
-from harness.siem.settings import SiemQueries, SiemSettings
 from harness.siem.targets import compile_all
 
-# Comment syntax per language, so each golden file is valid text of its language.
-_COMMENT = {"spl": lambda text: f"``` {text} ```", "kql": lambda text: f"// {text}"}
-_SUFFIX = {"spl": ".spl", "kql": ".kql"}
 MACROS_FILE = "_splunk_macros.conf"
 
 
 def document(language: str, rule_id: str, sid: int, queries: SiemQueries) -> str:
-    comment = _COMMENT[language]
+    comment = SIEM_BACKENDS[language].comment.format   # each golden file is valid text of its language
     parts = [comment(f"iotdetect {rule_id} (sid {sid}): alert search"), queries.alert, ""]
     if queries.hunt:
         parts += [comment("hunt search"), queries.hunt, ""]
@@ -39,10 +37,10 @@ def render(ruleset: RuleSet, settings: SiemSettings) -> dict[str, str]:
     """File name -> expected content, for every rule and language."""
     compiled = compile_all(ruleset, settings)
     files = {MACROS_FILE: macros_conf(ruleset, settings)}
-    for source in ruleset.sources:
+    for source in ruleset.active():
         rule = source.rule
-        for language in ("spl", "kql"):
-            files[rule.id + _SUFFIX[language]] = document(language, rule.id, rule.sid, compiled[language][rule.id])
+        for language in published_siem():
+            files[f"{rule.id}.{language}"] = document(language, rule.id, rule.sid, compiled[language][rule.id])
     return files
 
 

@@ -8,12 +8,9 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from harness.backends.registry import SIEM_BACKENDS
+from harness.backends.settings import SiemSettings
 from harness.backends.suricata import SuricataBackend
 from harness.loader import RuleSet
-from harness.siem.settings import SiemSettings
-
-_LEXERS = {"spl": "text", "kql": "kusto", "sql": "sql"}
-_TITLES = {"spl": "Splunk SPL", "kql": "Sentinel KQL", "sql": "DuckDB SQL (the evaluator)"}
 
 
 def _code(text: str, lexer: str) -> Syntax:
@@ -24,13 +21,14 @@ def panels(ruleset: RuleSet, rule_id: str, settings: SiemSettings) -> Group:
     source = ruleset.by_id(rule_id)
     rule = source.rule
     header = Text(f"{rule.id}  sid {rule.sid} rev {rule.rev}  {rule.title}", style="bold")
-    suricata = Panel(_code(SuricataBackend().compile(rule), "text"), title="Suricata", title_align="left")
+    suricata = Panel(_code(SuricataBackend().compile(rule), SuricataBackend.lexer), title=SuricataBackend.title,
+                     title_align="left")
     searches = []
     for name, backend in SIEM_BACKENDS.items():
         queries = backend().compile(rule, ruleset.networks, settings)
-        hunt = _code(queries.hunt, _LEXERS[name]) if queries.hunt else \
+        hunt = _code(queries.hunt, backend.lexer) if queries.hunt else \
             Text(f"no hunt search: {queries.hunt_unavailable}", style="yellow")
-        searches.append(Panel(Group(Text("alert search", style="cyan"), _code(queries.alert, _LEXERS[name]),
+        searches.append(Panel(Group(Text("alert search", style="cyan"), _code(queries.alert, backend.lexer),
                                     Text(""), Text("hunt search", style="cyan"), hunt),
-                              title=_TITLES[name], title_align="left"))
+                              title=backend.title, title_align="left"))
     return Group(header, suricata, Columns(searches, equal=True, expand=True))

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 ALLOWED_COMMANDS = {"where", "eval", "stats", "streamstats", "eventstats", "sort", "search", "table", "fields",
-                    "rename", "dedup", "fillnull", "bin"}
+                    "rename", "dedup", "fillnull", "bin",
+                    "lookup", "mvexpand"}   # lookup/mvexpand: the inventory searches (harness/inventory)
 EXPRESSION_COMMANDS = {"where", "eval"}
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 _WORD = re.compile(r"[A-Za-z0-9_.$]+")

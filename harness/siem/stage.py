@@ -1,7 +1,9 @@
-"""The `siem` build stage: SPL and KQL per rule next to the Suricata output.
+"""The `siem` build stage: the published SIEM searches (SPL, KQL, EQL) of every active rule, next to
+the Suricata output.
 
     siem/spl/<rule-id>.alert.spl   siem/spl/<rule-id>.hunt.spl   siem/spl/macros.conf
     siem/kql/<rule-id>.alert.kql   siem/kql/<rule-id>.hunt.kql   siem/kql/Suricata_CL.schema.json
+    siem/eql/<rule-id>.alert.eql   siem/eql/<rule-id>.hunt.eql
     siem/index.json                rule id -> sid, files, and why a hunt search is missing
 """
 from __future__ import annotations
@@ -10,11 +12,9 @@ import json
 from pathlib import Path
 
 from harness.loader import RuleSet
+from harness.backends.settings import SiemSettings
 from harness.siem.golden import macros_conf
-from harness.siem.settings import SiemSettings
 from harness.siem.targets import compile_all
-
-_SUFFIX = {"spl": "spl", "kql": "kql"}
 
 
 def stage_siem(ruleset: RuleSet, folder: Path, release: str, settings: SiemSettings | None = None) -> None:
@@ -29,7 +29,7 @@ def stage_siem(ruleset: RuleSet, folder: Path, release: str, settings: SiemSetti
                                                "hunt_unavailable": queries.hunt_unavailable})
             for kind, text in (("alert", queries.alert), ("hunt", queries.hunt)):
                 if text:
-                    name = f"{rule_id}.{kind}.{_SUFFIX[language]}"
+                    name = f"{rule_id}.{kind}.{language}"
                     (target / name).write_text(text + "\n", encoding="utf-8")
                     entry["files"].append(f"{language}/{name}")
     (folder / "siem" / "spl" / "macros.conf").write_text(macros_conf(ruleset, settings), encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Asset inventory: devices and classes, importers (nmap, CMDB CSV), drift, and inventory-driven detections."""

@@ -1,0 +1,1 @@
+"""The operator's own sensor: check a suricata.yaml against what the pack needs, and configure it."""

@@ -1,0 +1,104 @@
+"""A fake `suricata` for the fault-injection tests (tests/test_faults.py), selected by
+$FAKE_SURICATA_MODE. It only stands in for faults the real Suricata 7 cannot be made to show on
+demand; every behaviour that real Suricata has is tested against the real binary.
+
+Modes: hang, segv, silent (exit 0, no output), garbage (exit 0, noise), and for the batch engine
+serve-hang:N / serve-crash:N: a unix-socket server that replays nothing (an empty eve.json per
+file) and, in the first server started only, hangs on / crashes at its N-th file.
+Every process appends its PID to $FAKE_SURICATA_STATE/pids, so a test can check it was killed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+STATE = Path(os.environ["FAKE_SURICATA_STATE"])
+MODE = os.environ.get("FAKE_SURICATA_MODE", "hang")
+
+
+def _arg(name: str) -> str | None:
+    args = sys.argv[1:]
+    for index, arg in enumerate(args):
+        if arg == name and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _loaded() -> str:
+    rules = Path(_arg("-S") or "/nonexistent")
+    count = sum(1 for line in rules.read_text().splitlines() if line.startswith("alert "))
+    return f"Info: detect: 1 rule files processed. {count} rules successfully loaded, 0 rules failed, 0"
+
+
+def serve(fault_at: int, fault: str) -> None:
+    first = not (STATE / "served").exists()
+    (STATE / "served").write_text("1")
+    print(_loaded(), flush=True)
+    path = _arg("--unix-socket")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    conn, _ = server.accept()
+    queue, done, current, started = [], 0, None, 0.0
+    buffer = b""
+    while True:
+        data = conn.recv(65536)
+        if not data:
+            return
+        buffer += data
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            message = json.loads(line)
+            command = message.get("command")
+            reply: object = None
+            if command == "pcap-file":
+                queue.append(message["arguments"])
+            elif command in ("pcap-file-number", "pcap-current"):
+                # Work through the queue: one file per poll, each gets an empty eve.json.
+                if current is None and queue:
+                    current, started = queue.pop(0), time.monotonic()
+                    done += 1
+                    if first and done == fault_at:
+                        if fault == "crash":
+                            os.kill(os.getpid(), signal.SIGSEGV)
+                    else:
+                        Path(current["output-dir"], "eve.json").write_text("")
+                        current = None
+                reply = len(queue) if command == "pcap-file-number" else (current["filename"] if current else "None")
+            elif command == "shutdown":
+                conn.sendall(b'{"return": "OK", "message": "Closing Suricata"}\n')
+                return
+            conn.sendall(json.dumps({"return": "OK", "message": reply}).encode() + b"\n")
+
+
+def main() -> None:
+    with (STATE / "pids").open("a") as pids:
+        pids.write(f"{os.getpid()}\n")
+    if MODE == "hang":
+        print("Info: loading...", flush=True)
+        time.sleep(3600)
+    elif MODE == "segv":
+        print("Notice: about to crash", flush=True)
+        os.kill(os.getpid(), signal.SIGSEGV)
+    elif MODE == "silent":
+        return
+    elif MODE == "garbage":
+        sys.stdout.buffer.write(bytes(range(256)) * 4 + b"\n{not json\n")
+        return
+    elif MODE.startswith("serve-"):
+        fault, at = MODE.removeprefix("serve-").split(":")
+        if "-T" in sys.argv or not _arg("--unix-socket"):
+            print(_loaded())
+            return
+        serve(int(at), fault)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Hostile values (issue 11): whatever a rule file or its folder carries, it is refused at validate
+with file:line:field, or it stays inside its string in every target. The field-by-field corpus
+lives in tests/broken/; this file holds what the corpus cannot: names from the file system and
+checks over the emitted files themselves."""
+from __future__ import annotations
+
+import shutil
+
+from harness.cli import EXIT_INVALID, main
+from harness.compile import compile_rules
+from harness.loader import load_project
+from harness.project import Project
+from harness.safenames import printable
+from tests.tmp_project import GOOD_RULE, write_lock
+
+INJECTED = 'x\npass ip 203.0.113.77 any <> any any (msg:"INJECTED"; sid:9100999; rev:1;)\n#'
+
+
+def test_category_folder_cannot_inject_a_rule(tmp_project, tmp_path, capsys):
+    folder = tmp_project / "rules" / INJECTED
+    folder.mkdir()
+    shutil.move(tmp_project / GOOD_RULE, folder / "mqtt-admin-login.yaml")
+    write_lock(tmp_project)
+    out = tmp_path / "out"
+    for verb in (["validate", "--no-siem"], ["build", "--out", str(out)]):
+        assert main(["--root", str(tmp_project), *verb]) == EXIT_INVALID
+        err = capsys.readouterr().err
+        assert "category folder" in err and "\\npass ip" in err   # named, shown escaped
+        assert "\npass ip" not in err
+    assert not out.exists()
+
+
+def test_category_folder_with_upper_case_or_dots_is_refused(tmp_project, capsys):
+    for name in ("IoT", "a.b", "-x"):
+        folder = tmp_project / "rules" / name
+        folder.mkdir()
+        shutil.copyfile(tmp_project / GOOD_RULE, folder / "other-rule.yaml")
+    write_lock(tmp_project)
+    assert main(["--root", str(tmp_project), "validate", "--no-siem"]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert all(f"category folder {name!r}" in err for name in ("IoT", "a.b", "-x"))
+
+
+def test_comment_lines_of_the_rules_file_stay_comments(tmp_project):
+    ruleset = load_project(Project(tmp_project))
+    text = compile_rules(ruleset).text
+    assert [line for line in text.split("\n") if line and not line.startswith("#")] == \
+        [line for line in text.split("\n") if line.startswith("alert ")]
+    assert printable("a\nb\u2028c\x00") == "a\\nb\\u2028c\\x00"
