@@ -74,7 +74,7 @@ def test_prose_fields_stay_inside_every_target(tmp_path_factory, title, descript
     assert len(text.splitlines()) == len(text.split("\n")) - 1   # no other line breaks for other tools
     parsed = idsrule.parse(lines[2])
     assert re.sub(r"\\(.)", r"\1", parsed["msg"]) == "IOTDETECT " + title
-    # sid-msg.map: the #v2 header, then one line, six fields before the references, msg intact.
+    # sid-msg.map: one line, six fields before the references, msg intact.
     header, entry = suricata_pack.sid_msg_map(text).splitlines()
     assert header == "#v2"
     assert entry.split(" || ")[:6] == ["1", str(rule.sid), str(rule.rev), "policy-violation", "3", parsed["msg"]]
