@@ -9,6 +9,8 @@ compute exactly these three from the same fields; a change here must change them
 """
 from __future__ import annotations
 
+from harness.errors import InvalidInput
+
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -53,7 +55,7 @@ def read_flows(paths: Iterable[Path]) -> list[Flow]:
                                       int(event.get("dest_port") or 0), str(event.get("app_proto") or ""),
                                       parse_time(flow["start"]), int(flow.get("bytes_toserver") or 0)))
                 except (ValueError, KeyError, TypeError) as exc:
-                    raise ValueError(f"{path}:{number}: not an EVE flow event ({exc})") from None
+                    raise InvalidInput(f"{path}:{number}: not an EVE flow event ({exc})") from None
     return flows
 
 

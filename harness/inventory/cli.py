@@ -1,6 +1,8 @@
 """`iotdetect inventory validate|import|diff`: thin verbs over harness/inventory."""
 from __future__ import annotations
 
+from harness.errors import InvalidInput
+
 import sys
 from pathlib import Path
 
@@ -32,7 +34,7 @@ def cmd_validate(args) -> int:
     from harness.inventory.load import exists, folder
     project = _project(args)
     if not exists(project):
-        raise ValueError(f"no inventory: {folder(project) / 'devices.yaml'} does not exist")
+        raise InvalidInput(f"no inventory: {folder(project) / 'devices.yaml'} does not exist")
     print(validate_summary(project, check_siem=not args.no_siem))
     return EXIT_OK
 

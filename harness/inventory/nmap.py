@@ -6,6 +6,8 @@ external references (XXE). nmap's own `<!DOCTYPE nmaprun>` carries neither and i
 """
 from __future__ import annotations
 
+from harness.errors import InvalidInput
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +20,7 @@ from harness.inventory.model import DeviceClass
 MAX_BYTES = 64 * 1024 * 1024   # a /16 full-port scan is a few MB; anything far larger is not a scan
 
 
-class ScanError(ValueError):
+class ScanError(InvalidInput):
     """A scan file that cannot be used; the message names the file (and line where known)."""
 
 

@@ -8,6 +8,8 @@ the same CSV text) and four searches joining EVE to them, rendered from harness/
 """
 from __future__ import annotations
 
+from harness.errors import InvalidInput
+
 import csv
 import io
 import ipaddress
@@ -88,7 +90,7 @@ def _cidrs(networks: Networks, var: str) -> list[str]:
     out: list[str] = []
     for item in networks.groups[var]:
         if item.startswith("!"):
-            raise ValueError(f"${var} holds a negated item ({item}); the inventory searches need plain CIDRs")
+            raise InvalidInput(f"${var} holds a negated item ({item}); the inventory searches need plain CIDRs")
         out += _cidrs(networks, item[1:]) if item.startswith("$") else [str(ipaddress.ip_network(item))]
     return out
 
