@@ -71,15 +71,3 @@ def writing(path: Path):
 def describe_os_error(exc: OSError) -> str:
     where = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p is not None)
     return f"{where}: {exc.strerror or exc}" if where else f"{exc.strerror or exc}"
-
-
-class InvalidInput(UsageError, ValueError):
-    """Bad input found outside the rule model (a CLI argument, an imported file), raised where the
-    callers catch ValueError; the CLI maps it to exit 2 because it is a UsageError, not a ValueError."""
-
-
-class UnknownName(UsageError, KeyError):
-    """A name the user gave is not there (a device, a rule); exit 2."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""

@@ -1,10 +1,10 @@
 """`iotdetect baseline learn|diff|pcaps|proof`: thin verbs over harness/baseline."""
 from __future__ import annotations
 
-from harness.errors import InvalidInput
-
 import sys
 from pathlib import Path
+
+from harness.errors import UsageError
 
 DEFAULT_FOLDER = "profiles"
 
@@ -26,7 +26,7 @@ def cmd_learn(args) -> int:
     out = Path(args.out)
     missing = [p for p in args.eve if not Path(p).is_file()]
     if missing:
-        raise InvalidInput(f"no such eve.json: {', '.join(missing)}")
+        raise UsageError(f"no such eve.json: {', '.join(missing)}")
     # The inventory (inventory/devices.yaml of `iotdetect inventory`) names devices and gives their
     # class; it is optional: without it every device is its own class.
     found = root / "inventory" / "devices.yaml"
@@ -36,7 +36,7 @@ def cmd_learn(args) -> int:
                              margin_flows=args.margin_flows, peer_slack=args.peer_slack)
     for item in options.device_networks:
         if item.lstrip("!$") not in ruleset.networks.groups and item.startswith(("$", "!$")):
-            raise InvalidInput(f"--devices: undefined network variable {item}")
+            raise UsageError(f"--devices: undefined network variable {item}")
     profiles = L.learn([Path(p) for p in args.eve], ruleset.networks, options, inventory,
                        L.existing_profiles(out, root))
     written = L.write_profiles(profiles, out)
@@ -68,7 +68,8 @@ def cmd_pcaps(args) -> int:
 
 
 def cmd_proof(args) -> int:
-    from harness.baseline import learn as L, proof
+    from harness.baseline import learn as L
+    from harness.baseline import proof
     ruleset = _ruleset(args)
     result = proof.run(ruleset)
     if args.bless:

@@ -6,8 +6,6 @@ SPL runs over the last complete 2 hours. One alert row per device-hour above its
 """
 from __future__ import annotations
 
-from harness.errors import InvalidInput
-
 from harness.packaging import conf, sentinel
 
 TITLES = {"volume": ("Device sent more bytes in an hour than its learned baseline allows",
@@ -42,7 +40,7 @@ def sentinel_rule(search: str, query: str, release_rev: int = 1) -> dict:
     }
     problems = sentinel.check_limits(doc)
     if problems:   # e.g. too many devices for one 10,000-character query: split the profiles folder
-        raise InvalidInput(f"baseline-{search}: " + "; ".join(problems))
+        raise ValueError(f"baseline-{search}: " + "; ".join(problems))
     return doc
 
 

@@ -18,7 +18,7 @@ from harness.baseline.cli import DEFAULT_FOLDER
 from harness.baseline.profile import Profile, load_profiles, profile_files
 from harness.compile import CompiledRules, write_harness_config
 from harness.engine import SuricataMissing, Workspace, check_rules
-from harness.errors import Finding, RuleErrors, rel
+from harness.errors import EngineError, Finding, RuleErrors, rel
 from harness.loader import RuleSet
 from harness.packaging import sentinel
 from harness.siem import kusto
@@ -86,6 +86,12 @@ def load_test(ruleset: RuleSet, loaded: list[Profile]) -> None:
         except RuleErrors as exc:
             where = rel(folder(ruleset), ruleset.project.root)
             raise RuleErrors([Finding(where, 0, "baseline", f.message) for f in exc.findings]) from None
+        except EngineError as exc:
+            if "datasets:" not in str(exc):   # Suricata itself failed: an environment fault (exit 3)
+                raise
+            # a dataset line Suricata refuses comes from a profile: invalid input (exit 2)
+            where = rel(folder(ruleset), ruleset.project.root)
+            raise RuleErrors([Finding(where, 0, "baseline", str(exc).split("\n", 1)[0])]) from None
 
 
 def stage_build(ruleset: RuleSet, out: Path, release: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from harness import networks as networks_mod, yamlsource
-from harness.errors import UnknownName, Finding, RuleErrors, rel
+from harness.errors import Finding, RuleErrors, rel
 from harness.inventory.model import ClassesFile, Device, DeviceClass, DevicesFile, FirmwareFile, ModelPolicy
 from harness.loader import validation_findings
 from harness.networks import Networks
@@ -34,7 +34,7 @@ class Inventory:
         for device in self.devices:
             if device.name == name:
                 return device
-        raise UnknownName(f"no device named {name!r} in the inventory")
+        raise KeyError(f"no device named {name!r} in the inventory")
 
     def by_ip(self) -> dict[str, Device]:
         return {ip: d for d in self.devices for ip in d.ips}

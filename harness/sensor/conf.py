@@ -15,8 +15,6 @@ booleans as Suricata's ConfValIsTrue does.
 """
 from __future__ import annotations
 
-from harness.errors import InvalidInput
-
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +25,7 @@ from ruamel.yaml.resolver import VersionedResolver, implicit_resolvers
 MAX_INCLUDE_DEPTH = 16   # Suricata's own include recursion limit is of this order; stops cycles
 
 
-class ConfigError(InvalidInput):
+class ConfigError(ValueError):
     """The config cannot be read: names the file and, where known, the line."""
 
 
