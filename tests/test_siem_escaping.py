@@ -41,7 +41,7 @@ def _valid_title(text: str) -> bool:
         TypeAdapter(Line).validate_python(text)
     except ValueError:
         return False
-    return True
+    return "||" not in text   # the rule model also refuses `||` in a title (sid-msg.map's field separator)
 
 
 titles = values.filter(_valid_title)   # what the model accepts as a title
