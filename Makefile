@@ -53,8 +53,17 @@ captures:
 	bash captures/install-lab-deps.sh
 	python3 captures/lab.py
 
-bench: setup
+# pySigma, for the side-by-side figures only: its own venv, never part of make test.
+SIGMA_VENV := bench/.venv-sigma
+$(SIGMA_VENV)/.installed:
+	python3 -m venv $(SIGMA_VENV)
+	$(SIGMA_VENV)/bin/pip install -q pysigma==1.5.1 pysigma-backend-splunk==2.1.0 pysigma-backend-kusto==1.0.1
+	touch $@
+
+# BENCH_ARGS=--big adds the 50k-rule library (its pcaps take long to generate).
+bench: setup $(SIGMA_VENV)/.installed
 	$(PY) bench/run.py
+	$(PY) bench/e2e.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build dist $(REPORTS) .pytest_cache

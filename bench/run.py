@@ -26,6 +26,29 @@ def time_engine(ruleset, engine) -> tuple[float, int]:
     return time.perf_counter() - started, sum(not v.passed for v in verdicts)
 
 
+def engine_floor(ruleset, refs) -> float:
+    """The floor for any engine: one Suricata start with every rule, reading every case's pcap
+    (pcap-file mode over one folder of links, one after the other) with EVE output on. No engine
+    that starts Suricata and reads these packets can be faster."""
+    import subprocess
+    import tempfile
+    from harness.engine import suricata_binary
+    from harness.runner import prepare_workspace
+    with tempfile.TemporaryDirectory(prefix="iotdetect-floor-") as tmp:
+        workspace = prepare_workspace(ruleset, Path(tmp) / "engine")
+        pcaps = Path(tmp) / "pcaps"
+        pcaps.mkdir()
+        for index, ref in enumerate(refs):
+            (pcaps / f"{index:06d}.pcap").symlink_to(ref.pcap_path(ruleset.project.pcaps_dir).resolve())
+        out = Path(tmp) / "out"
+        out.mkdir()
+        started = time.perf_counter()
+        subprocess.run([suricata_binary(), "-c", str(workspace.config), "-S", str(workspace.rules), "-r", str(pcaps),
+                        "-l", str(out), "-k", "none", "--set", "pcap-file.delete-when-done=false"],
+                       check=True, capture_output=True)
+        return time.perf_counter() - started
+
+
 def synthetic_rules(ruleset, count: int):
     """count distinct rules made from the library's own rules (new ids and sids)."""
     templates = list(ruleset.rules)
@@ -70,6 +93,10 @@ def main() -> None:
     for label, (seconds, failures) in timings.items():
         print(f"{label:<30}{seconds:>10.2f}{1000 * seconds / len(refs):>16.1f}{failures:>10}"
               f"{process_s / seconds:>9.1f}x")
+    floor = engine_floor(ruleset, refs)
+    batch_s = timings[f"batch, {default_batch.workers} workers (default)"][0]
+    print(f"engine floor (one Suricata start, every rule, every case pcap): {floor:.2f} s; "
+          f"suite/floor {batch_s / floor:.1f}x (batch), {process_s / floor:.1f}x (process)")
     print(f"compile throughput on {args.synthetic} synthetic rules:")
     for name, rate in compile_throughput(ruleset, args.synthetic).items():
         print(f"  {name:<10}{rate:>12,.0f} rules/s")

@@ -111,16 +111,14 @@ def write_project(out: Path, count: int, *, pcaps: bool = True) -> Path:
         folder = out / "rules" / category
         folder.mkdir(exist_ok=True)
         (folder / f"synthetic-{category.split('-')[1]}-{index:06d}.yaml").write_text(text, encoding="utf-8")
-    from harness import lock, pcaps as pcaps_mod
+    from harness import lock
+    from harness.cli import main as iotdetect
     from harness.loader import load_project
     from harness.project import Project
     ruleset = load_project(Project(out), check_lock=False)
     lock.update([(s.rule, s.path, s.lines) for s in ruleset.sources], ruleset.project.lock_file)
-    baseline_pcaps = ROOT / "pcaps" / "baseline"
-    if baseline_pcaps.is_dir():
-        shutil.copytree(baseline_pcaps, out / "pcaps" / "baseline")
-    if pcaps:
-        pcaps_mod.write_all(pcaps_mod.case_refs(ruleset), ruleset.project.pcaps_dir)
+    if pcaps:   # as a user does: `iotdetect pcaps` (every case and the baseline, pcaps/generators.lock)
+        assert iotdetect(["--root", str(out), "pcaps"]) == 0
     return out
 
 
@@ -128,7 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out")
     parser.add_argument("--rules", type=int, default=10_000)
-    parser.add_argument("--no-pcaps", action="store_true")
+    parser.add_argument("--no-pcaps", action="store_true", help="rules and lock only (validate then asks for pcaps)")
     args = parser.parse_args()
     write_project(Path(args.out), args.rules, pcaps=not args.no_pcaps)
     print(f"wrote {args.rules} rules to {args.out}")
@@ -136,3 +134,22 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+_SIGMA = {
+    "http": ("category: proxy", "c-uri|contains: /{token}"),
+    "dns": ("category: dns", "query|endswith: .{token}.example"),
+    "tcp": ("category: firewall", "dst_port: 4444\n    payload|contains: {token}"),
+}
+
+
+def sigma_text(index: int) -> str:
+    """The Sigma rule equivalent to synthetic rule `index` (same match, generic field names)."""
+    shape = tuple(_SHAPES)[index % len(_SHAPES)]
+    logsource, selection = _SIGMA[shape]
+    token = f"synth{index:06d}"
+    return (f"title: Synthetic detection {index} ({shape})\n"
+            f"id: 5f1e4d0c-0000-4000-8000-{index:012d}\nstatus: test\n"
+            f"description: A synthetic rule for the benchmark; it matches the token {token}.\n"
+            f"logsource:\n  {logsource}\ndetection:\n  selection:\n    {selection.format(token=token)}\n"
+            f"  condition: selection\nlevel: {_SEVERITIES[index % len(_SEVERITIES)]}\ntags: [attack.t1071]\n")

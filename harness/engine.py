@@ -171,16 +171,19 @@ def _failure(returncode: int, output: str, workspace: Workspace, what: str) -> E
     return error
 
 
-def check_rules(workspace: Workspace, timeout: float | None = None) -> None:
+def check_rules(workspace: Workspace, timeout: float | None = None, binary: str | None = None) -> str:
     """suricata -T with --init-errors-fatal; raises RuleErrors mapped back to the YAML files, or
-    EngineError when Suricata fails for another reason or loads fewer rules than were written."""
+    EngineError when Suricata fails for another reason or loads fewer rules than were written.
+    Returns Suricata's output (its warnings are findings for validate)."""
     timeout = timeout or _seconds("IOTDETECT_STARTUP_TIMEOUT", STARTUP_TIMEOUT)
     returncode, output = run_command(
-        [suricata_binary()] + suricata_args(str(workspace.config), str(workspace.rules), str(workspace.folder), test=True),
+        [binary or suricata_binary()] + suricata_args(str(workspace.config), str(workspace.rules),
+                                                      str(workspace.folder), test=True),
         timeout, "loading the rules")
     if returncode != 0:
         raise _failure(returncode, output, workspace, "loading the rules")
     check_loaded_count(output, workspace.rules)
+    return output
 
 
 class Engine(Protocol):

@@ -99,10 +99,15 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
 
 
 def run_suite(ruleset: RuleSet, engine: Engine, rule_ids: list[str] | None = None, progress=None,
-              keep: Path | None = None, config: Path | None = None) -> list[Verdict]:
-    """The selected rules' cases (all cases and baselines when none is selected). EVE output goes to
-    `keep` when given, else to a temporary folder removed afterwards. config: see prepare_workspace."""
+              keep: Path | None = None, config: Path | None = None,
+              shard: tuple[int, int] | None = None) -> list[Verdict]:
+    """The selected rules' cases (all cases and baselines when none is selected), only those of
+    `shard` (K, N) when given. EVE output goes to `keep` when given, else to a temporary folder
+    removed afterwards. config: see prepare_workspace."""
     refs = all_refs(ruleset, rule_ids or None)
+    if shard is not None:
+        from harness import shard as shards
+        refs = shards.select(refs, shard)
     if keep is not None:
         with writing(keep):
             return run_cases(ruleset, refs, engine, keep, progress, config)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from harness.compile import CompiledRules, map_suricata_errors
+from harness.compile import CompiledRules
 from harness.errors import Finding, RuleErrors, rel
 from harness.loader import RuleSet, RuleSource
 
@@ -45,13 +44,11 @@ def _finding(source: RuleSource, root: Path, part: str, message: str) -> Finding
 def engine_warnings(ruleset: RuleSet, binary: str) -> list[Finding]:
     """One `suricata -T` of the whole set with the harness config."""
     from harness.runner import prepare_workspace   # runner imports the engine; keep import time low
+    from harness.engine import check_rules
     with tempfile.TemporaryDirectory(prefix="iotdetect-validate-") as tmp:
         workspace = prepare_workspace(ruleset, Path(tmp))
-        result = subprocess.run([binary, "-T", "--init-errors-fatal", "-c", str(workspace.config), "-S",
-                                 str(workspace.rules), "-l", tmp], capture_output=True, text=True, timeout=300)
-    output = result.stdout + result.stderr
-    if result.returncode != 0:
-        raise map_suricata_errors(output, workspace.compiled, ruleset.project.root)
+        # Under a time-out, killed by its PID; errors mapped to the rules; loaded count checked.
+        output = check_rules(workspace, binary=binary)
     return warnings_in(output, ruleset, workspace.compiled)
 
 

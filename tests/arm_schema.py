@@ -48,7 +48,9 @@ ALERT_RULE = {
     "required": ["type", "apiVersion", "name", "scope", "kind", "properties"],
     "properties": {
         "type": {"const": "Microsoft.SecurityInsights/alertRules"},
-        "apiVersion": {"const": "2024-09-01"},   # the version whose properties SCHEDULED_PROPERTIES describes
+        # Versions whose ScheduledAlertRuleProperties have the ICS tactics and `techniques` (checked in the
+        # REST spec for 2024-09-01; DESIGN §5 for 2023-02-01, which the inventory rules use). Not 2021-10-01.
+        "apiVersion": {"enum": ["2023-02-01", "2024-09-01"]},
         "name": {"type": "string", "pattern": r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"},
         "scope": {"type": "string", "pattern": EXPRESSION},
         "kind": {"const": "Scheduled"},

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.errors import UsageError
 from harness.baseline import learn as L
 from harness.baseline.flows import hourly, read_flows
 from harness.baseline.profile import load_profiles, render
@@ -144,5 +145,5 @@ def test_not_a_flow_event_is_reported_with_its_line(tmp_path):
     path = tmp_path / "eve.json"
     path.write_text(json.dumps(flow(CAM, NVR, 554, "2023-11-15T00:10:00.000000+0000")) + "\n"
                     + '{"event_type":"flow","src_ip":"1.2.3.4"}\n')
-    with pytest.raises(ValueError, match=r"eve.json:2: not an EVE flow event"):
+    with pytest.raises(UsageError, match=r"eve.json:2: not an EVE flow event"):
         read_flows([path])

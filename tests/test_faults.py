@@ -237,7 +237,7 @@ def test_hand_edited_pcap_fails_validate(tmp_project, capsys):
     assert "is not the pcap its generator wrote" in capsys.readouterr().err
 
 
-def test_validate_fails_when_the_kusto_checker_cannot_run(tmp_project, monkeypatch, capsys):
+def test_validate_fails_when_the_kusto_checker_or_suricata_cannot_run(tmp_project, monkeypatch, capsys):
     # No node on PATH: "0 KQL queries checked, ok" would be a silent pass.
     bare = tmp_project.parent / "bin"
     bare.mkdir()
@@ -245,7 +245,10 @@ def test_validate_fails_when_the_kusto_checker_cannot_run(tmp_project, monkeypat
     assert main(["--root", str(tmp_project), "validate"]) == EXIT_ENVIRONMENT
     err = capsys.readouterr().err
     assert "node is not installed" in err and "--no-siem" in err
-    assert main(["--root", str(tmp_project), "validate", "--no-siem"]) == EXIT_OK
+    # The same holds for Suricata's load test; each check that cannot run is named and can be skipped.
+    assert main(["--root", str(tmp_project), "validate", "--no-siem"]) == EXIT_ENVIRONMENT
+    assert "suricata is not installed" in capsys.readouterr().err
+    assert main(["--root", str(tmp_project), "validate", "--no-siem", "--no-suricata"]) == EXIT_OK
 
 
 @pytest.mark.parametrize("engine", ["process", "container"])

@@ -47,3 +47,15 @@ def test_comment_lines_of_the_rules_file_stay_comments(tmp_project):
     assert [line for line in text.split("\n") if line and not line.startswith("#")] == \
         [line for line in text.split("\n") if line.startswith("alert ")]
     assert printable("a\nb\u2028c\x00") == "a\\nb\\u2028c\\x00"
+
+
+def test_validate_reports_what_only_suricata_refuses(tmp_project, capsys):
+    # A packet keyword (dsize) in an app-layer rule passes every model check; Suricata refuses it.
+    from tests.tmp_project import good_rule_text, write_rule
+    write_rule(tmp_project, GOOD_RULE, good_rule_text(
+        ("  classtype: policy-violation\n", "  classtype: policy-violation\n  options:\n    - {keyword: dsize, value: '>0'}\n")))
+    write_lock(tmp_project)
+    assert main(["--root", str(tmp_project), "validate", "--no-siem"]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "rules/iot/mqtt-admin-login.yaml:12: [detection] Suricata: detect-parse: Signature combines packet" in err
+    assert main(["--root", str(tmp_project), "validate", "--no-siem", "--no-suricata"]) == 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from harness.errors import UsageError
+
 DEFAULT_FOLDER = "profiles"
 
 
@@ -24,7 +26,7 @@ def cmd_learn(args) -> int:
     out = Path(args.out)
     missing = [p for p in args.eve if not Path(p).is_file()]
     if missing:
-        raise ValueError(f"no such eve.json: {', '.join(missing)}")
+        raise UsageError(f"no such eve.json: {', '.join(missing)}")
     # The inventory (inventory/devices.yaml of `iotdetect inventory`) names devices and gives their
     # class; it is optional: without it every device is its own class.
     found = root / "inventory" / "devices.yaml"
@@ -34,9 +36,12 @@ def cmd_learn(args) -> int:
                              margin_flows=args.margin_flows, peer_slack=args.peer_slack)
     for item in options.device_networks:
         if item.lstrip("!$") not in ruleset.networks.groups and item.startswith(("$", "!$")):
-            raise ValueError(f"--devices: undefined network variable {item}")
-    profiles = L.learn([Path(p) for p in args.eve], ruleset.networks, options, inventory,
-                       L.existing_profiles(out, root))
+            raise UsageError(f"--devices: undefined network variable {item}")
+    try:
+        profiles = L.learn([Path(p) for p in args.eve], ruleset.networks, options, inventory,
+                           L.existing_profiles(out, root))
+    except ValueError as exc:   # not EVE flow events, no flows, an inventory name that is no profile name
+        raise UsageError(str(exc)) from None
     written = L.write_profiles(profiles, out)
     print(f"wrote {len(written)} profiles to {out}")
     return 0
@@ -66,7 +71,8 @@ def cmd_pcaps(args) -> int:
 
 
 def cmd_proof(args) -> int:
-    from harness.baseline import learn as L, proof
+    from harness.baseline import learn as L
+    from harness.baseline import proof
     ruleset = _ruleset(args)
     result = proof.run(ruleset)
     if args.bless:

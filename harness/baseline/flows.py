@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
+from harness.errors import UsageError
+
 HOUR = 3600
 
 
@@ -53,7 +55,7 @@ def read_flows(paths: Iterable[Path]) -> list[Flow]:
                                       int(event.get("dest_port") or 0), str(event.get("app_proto") or ""),
                                       parse_time(flow["start"]), int(flow.get("bytes_toserver") or 0)))
                 except (ValueError, KeyError, TypeError) as exc:
-                    raise ValueError(f"{path}:{number}: not an EVE flow event ({exc})") from None
+                    raise UsageError(f"{path}:{number}: not an EVE flow event ({exc})") from None
     return flows
 
 

@@ -21,9 +21,21 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from harness.baseline import flows as F
-from harness.baseline.profile import (SID_FIRST, SID_LAST, SIDS_PER_DEVICE, Hourly, Learned, Peer, Profile, Stat,
-                                      Thresholds, device_name, load_profiles, render)
-from harness.errors import Finding, RuleErrors, rel
+from harness.baseline.profile import (
+    SID_FIRST,
+    SID_LAST,
+    SIDS_PER_DEVICE,
+    Hourly,
+    Learned,
+    Peer,
+    Profile,
+    Stat,
+    Thresholds,
+    device_name,
+    load_profiles,
+    render,
+)
+from harness.errors import Finding, RuleErrors, UsageError, rel
 from harness.networks import Networks
 
 
@@ -93,7 +105,7 @@ def learn(eve_paths: list[Path], networks: Networks, options: LearnOptions = Lea
     """One profile per device seen in the flow events; sids kept from `existing` profiles."""
     flows = F.read_flows(eve_paths)
     if not flows:
-        raise ValueError("no flow events in " + ", ".join(str(p) for p in eve_paths))
+        raise UsageError("no flow events in " + ", ".join(str(p) for p in eve_paths))
 
     def is_device(ip: str) -> bool:
         return networks.contains(options.device_networks, ip)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from harness.errors import UsageError
+
 EXIT_OK, EXIT_DRIFT = 0, 1
 
 
@@ -32,7 +34,7 @@ def cmd_validate(args) -> int:
     from harness.inventory.load import exists, folder
     project = _project(args)
     if not exists(project):
-        raise ValueError(f"no inventory: {folder(project) / 'devices.yaml'} does not exist")
+        raise UsageError(f"no inventory: {folder(project) / 'devices.yaml'} does not exist")
     print(validate_summary(project, check_siem=not args.no_siem))
     return EXIT_OK
 
@@ -47,6 +49,7 @@ def cmd_import(args) -> int:
 
 def cmd_diff(args) -> int:
     import json
+
     from harness.inventory.drift import drift
     from harness.inventory.load import load_inventory
     from harness.inventory.nmap import parse_scan
@@ -85,6 +88,7 @@ def run_and_report(ruleset, engine, console, show_failures: bool = True) -> list
 
 def cmd_test(args) -> int:
     from rich.console import Console
+
     from harness.engine import make_engine
     from harness.loader import load_project
     ruleset = load_project(_project(args), check_lock=False)

@@ -25,7 +25,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from harness import networks as networks_mod
-from harness.errors import Finding, RuleErrors, rel
+from harness.errors import Finding, RuleErrors, UsageError, rel
 from harness.inventory.cmdb import read_cmdb
 from harness.inventory.load import Inventory, folder, load_inventory
 from harness.inventory.nmap import ScanError, parse_scan, recognise
@@ -101,7 +101,7 @@ def _read(paths: list[Path], root: Path, inventory: Inventory) -> tuple[list[Rec
             try:
                 found, notes = nmap_records(path, shown, inventory)
             except ScanError as exc:
-                raise ValueError(str(exc)) from None
+                raise UsageError(str(exc)) from None
             records += found
             skipped += notes
         elif path.suffix.lower() == ".csv":
@@ -109,7 +109,7 @@ def _read(paths: list[Path], root: Path, inventory: Inventory) -> tuple[list[Rec
             findings += errors
             records += [Record(f"{shown}:{row.line}", "cmdb", row.values) for row in rows]
         else:
-            raise ValueError(f"{path}: import reads nmap XML (.xml, nmap -oX) or CMDB CSV (.csv)")
+            raise UsageError(f"{path}: import reads nmap XML (.xml, nmap -oX) or CMDB CSV (.csv)")
     if findings:
         raise RuleErrors(findings)
     return records, skipped
@@ -235,7 +235,7 @@ def _validate(project: Project, networks, text: str) -> Inventory:
     """Load devices.yaml text as `inventory validate` would, from a scratch copy of inventory/
     (findings name inventory/devices.yaml, as they would after writing)."""
     if not folder(project).is_dir():
-        raise ValueError(f"{folder(project)} does not exist: start from the example inventory/classes.yaml")
+        raise UsageError(f"{folder(project)} does not exist: start from the example inventory/classes.yaml")
     with tempfile.TemporaryDirectory(prefix="iotdetect-import-") as tmp:
         scratch = Path(tmp) / "inventory"
         shutil.copytree(folder(project), scratch)

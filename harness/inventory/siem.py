@@ -14,10 +14,11 @@ import ipaddress
 import json
 from dataclasses import dataclass
 
+from harness.backends.settings import SiemSettings
+from harness.errors import UsageError
 from harness.inventory.load import DEVICE_NETWORKS, Inventory
 from harness.inventory.model import version_key
 from harness.networks import Networks
-from harness.backends.settings import SiemSettings
 from harness.templating import environment
 
 SEARCHES = ("unknown-device", "off-profile", "unapproved-firmware", "outdated-firmware")
@@ -88,7 +89,7 @@ def _cidrs(networks: Networks, var: str) -> list[str]:
     out: list[str] = []
     for item in networks.groups[var]:
         if item.startswith("!"):
-            raise ValueError(f"${var} holds a negated item ({item}); the inventory searches need plain CIDRs")
+            raise UsageError(f"${var} holds a negated item ({item}); the inventory searches need plain CIDRs")
         out += _cidrs(networks, item[1:]) if item.startswith("$") else [str(ipaddress.ip_network(item))]
     return out
 

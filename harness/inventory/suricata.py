@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from harness.errors import UsageError
 from harness.inventory.load import DEVICE_NETWORKS, Inventory
 from harness.inventory.model import Device
 
@@ -94,7 +95,7 @@ def compile_inventory(inventory: Inventory, release: str = "dev") -> dict[str, s
     """File name -> text of the inventory's Suricata part (rules, dataset, hash list)."""
     groups = profiles(inventory)
     if SID_PROFILE_BASE + 4 * len(groups) - 1 > SID_MAX:
-        raise ValueError(f"{len(groups)} device profiles need more sids than {SID_PROFILE_BASE}-{SID_MAX} holds")
+        raise UsageError(f"{len(groups)} device profiles need more sids than {SID_PROFILE_BASE}-{SID_MAX} holds")
     known = sorted({ip for d in inventory.devices for ip in d.ips}, key=lambda ip: ipaddress.ip_address(ip).packed)
     approved = sorted({image.sha256 for policy in inventory.models for image in policy.approved})
     lines = [f"# iotdetect {release}: inventory detections, generated from inventory/*.yaml; do not edit.",
