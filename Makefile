@@ -7,7 +7,7 @@ IOT     := $(VENV)/bin/iotdetect
 PYTEST  := $(VENV)/bin/pytest
 REPORTS ?= reports
 
-.PHONY: setup system python node test pcaps dist golden bench clean
+.PHONY: setup system python node test pcaps dist golden bench quality captures clean
 
 setup: system python node
 
@@ -42,6 +42,16 @@ dist: setup
 	$(IOT) pcaps --check
 	$(PYTEST) -q --junitxml=$(REPORTS)/pytest.xml
 	$(IOT) dist --out dist
+
+# Per-rule detection quality: generated vs real-capture cases, alerts per case, overlaps.
+quality: setup
+	.venv/bin/python bench/quality.py
+
+# Rebuild the real-client captures (root; Debian packages of captures/README.md). Never run by CI:
+# the pcaps are committed and replayed by `make test`.
+captures:
+	bash captures/install-lab-deps.sh
+	python3 captures/lab.py
 
 # pySigma, for the side-by-side figures only: its own venv, never part of make test.
 SIGMA_VENV := bench/.venv-sigma
