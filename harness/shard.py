@@ -6,14 +6,16 @@ from __future__ import annotations
 import hashlib
 import re
 
+from harness.errors import UsageError
+
 _SPEC = re.compile(r"(\d+)/(\d+)")
 
 
 def parse(spec: str) -> tuple[int, int]:
-    """'K/N' with 1 <= K <= N; ValueError (exit 2) otherwise."""
+    """'K/N' with 1 <= K <= N; UsageError (exit 2) otherwise."""
     match = _SPEC.fullmatch(spec.strip())
     if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
-        raise ValueError(f"--shard {spec!r}: expected K/N with 1 <= K <= N, e.g. 2/4")
+        raise UsageError(f"--shard {spec!r}: expected K/N with 1 <= K <= N, e.g. 2/4")
     return int(match.group(1)), int(match.group(2))
 
 
