@@ -9,7 +9,7 @@ from pathlib import Path
 from harness.errors import EnvironmentFailure, RuleErrors, UsageError, describe_os_error, writing
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ENVIRONMENT = 0, 1, 2, 3
-NETWORKS_HELP = "another site plan instead of rules/networks.yaml (its traffic is cached under .cache/plans/)"
+NETWORKS_HELP = "another site plan instead of rules/networks.yaml (its traffic is cached under .iotdetect-cache/plans/)"
 
 
 def _console():

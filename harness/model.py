@@ -160,7 +160,7 @@ class Condition(Frozen):
         if spec.kind == "modbus_function" and op != "equals":
             raise ValueError(f"{self.field} takes equals only (Suricata's modbus keyword names one function);"
                              " for a set use the raw option `modbus: access write` with covered_by_where")
-        if self.negate and op in ("exists", "in", "regex"):
+        if self.negate and op in ("exists", "in"):
             raise ValueError(f"negate is not supported with {op}")
         if self.nocase and spec.lowercase and op in ("equals", "contains", "startswith", "endswith"):
             # Suricata 7 refuses the rule ("specifying nocase is redundant"); the value is lower-cased.
@@ -230,6 +230,19 @@ class Threshold(Frozen):
     seconds: Annotated[int, Field(ge=1, le=86_400)]
 
 
+class Budget(Frozen):
+    """The alert budget: at most one alert per tracked key (default: source and destination) per window.
+
+    Applied as Suricata `threshold: type limit` to every rule without a threshold of its own, so a
+    brute force or a walk raises one alert per pair and hour, not one per packet. The SIEM searches
+    group by the same pair over their lookback. `unlimited` opts out and must say why every match
+    needs its own alert.
+    """
+    track: Literal["by_both", "by_src", "by_dst", "by_rule"] = "by_both"
+    seconds: Annotated[int, Field(ge=1, le=86_400)] = 3600
+    unlimited: Line | None = None
+
+
 FlowOption = Literal["established", "not_established", "stateless", "to_server", "to_client",
                      "from_server", "from_client", "only_stream", "no_stream"]
 
@@ -246,6 +259,26 @@ class Detection(Frozen):
     where: tuple[Condition, ...] = ()
     payload: tuple[PayloadMatch, ...] = ()
     threshold: Threshold | None = None
+    budget: Budget = Budget()
+
+    @model_validator(mode="after")
+    def _budget_fits_threshold(self) -> "Detection":
+        if self.threshold is None:
+            return self
+        if self.threshold.type == "threshold" and self.budget.unlimited is None:
+            raise LocatedError("threshold type `threshold` alerts every count-th match without bound: use"
+                               " `both` or `limit`, or say why in budget.unlimited", ("threshold", "type"))
+        if "budget" in self.model_fields_set and self.budget.unlimited is None:
+            raise LocatedError("a rule with a threshold has its budget in the threshold (type both/limit"
+                               " alert once per window): drop `budget`", ("budget",))
+        return self
+
+    @property
+    def budget_option(self) -> str | None:
+        """The Suricata threshold the budget adds, or None (own threshold, or opted out)."""
+        if self.threshold is not None or self.budget.unlimited is not None:
+            return None
+        return f"threshold: type limit, track {self.budget.track}, count 1, seconds {self.budget.seconds};"
 
     @model_validator(mode="after")
     def _fields_fit_protocol(self) -> "Detection":

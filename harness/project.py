@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-CACHE = ".cache"     # git-ignored: traffic generated for site plans other than rules/networks.yaml
+CACHE = ".iotdetect-cache"   # git-ignored; plans/: traffic generated for site plans other than rules/networks.yaml
 
 
 @dataclass(frozen=True)

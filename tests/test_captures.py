@@ -94,7 +94,7 @@ def test_a_v4_capture_replays_on_a_v6_plan(tmp_project, tmp_path, capsys):
     pairs = [(ipaddress.ip_address(a["src_ip"]) in ipaddress.ip_network("fd00:200::/64"),
               ipaddress.ip_address(a["dest_ip"])) for a in alerts]
     assert pairs == [(True, ipaddress.ip_address("fd00:200::2"))]
-    assert list((tmp_project / ".cache" / "plans").iterdir())                 # the plan's traffic is cached
+    assert list((tmp_project / ".iotdetect-cache" / "plans").iterdir())                 # the plan's traffic is cached
 
 
 def test_a_host_map_that_would_mix_families_names_the_address(tmp_project, tmp_path, capsys):

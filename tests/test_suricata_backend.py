@@ -63,7 +63,7 @@ def _evil_rule(evil: str, index: int = 0) -> dict:
 # The option keywords the model of _evil_rule implies, in order; an injected sid/pcre adds to it.
 # The two conditions share one sticky buffer, named once (a second naming is a Suricata warning).
 EXPECTED_KEYWORDS = ["msg", "flow", "mqtt.connect.username", "content", "startswith", "endswith",
-                     "pcre", "pkt_data", "content", "classtype", "priority",
+                     "pcre", "pkt_data", "content", "threshold", "classtype", "priority",
                      "metadata", "sid", "rev"]
 
 
@@ -185,5 +185,5 @@ def test_library_rule_round_trips_through_idstools(rule_id):
     names = [o["name"] for o in parsed["options"]]
     for once in ("msg", "sid", "rev", "classtype", "metadata", "priority"):
         assert names.count(once) == 1, once
-    assert names.count("threshold") == (1 if rule.detection.threshold else 0)
+    assert names.count("threshold") == (1 if rule.detection.threshold or rule.detection.budget_option else 0)
     assert names.count("pcre") + names.count("content") >= len(rule.detection.payload)

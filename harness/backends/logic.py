@@ -278,6 +278,11 @@ def _flow_scope(rule: Rule, to_client: bool) -> tuple[Expr, str | None]:
         required = det.tcp_flags.split(",")[0]
         if "0" in required:
             return TRUE, "tcp_flags 0 (no flags) has no EVE equivalent: flow records OR the flags of all packets"
+        if "S" not in required and "established" not in default_flow(rule):
+            # Measured on 7.0.10: a flow that never saw a SYN gets no TCP session, and its flow
+            # record says tcp_flags "00" whatever the packets carried (FIN/Xmas/ACK scan probes).
+            return TRUE, (f"tcp_flags {required} outside an established session: Suricata records no TCP"
+                          " flags for flows that never started with a SYN")
         column = "tcp_flags_tc" if to_client else "tcp_flags_ts"
         parts += [flag_set(column, letter) for letter in required]
     flow = default_flow(rule)

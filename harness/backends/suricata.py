@@ -15,6 +15,11 @@ PRIORITY = {"critical": 1, "high": 2, "medium": 3, "low": 4}
 
 
 def address(items: tuple[str, ...]) -> str:
+    # Suricata turns a list of negations alone into the complement within the negated items'
+    # address families: `!$MGMT_NET` (IPv4 ranges) then matches no IPv6 address at all (measured on
+    # 7.0.10). The model means "anything but these": say so with `any` first.
+    if all(item.startswith("!") for item in items):
+        items = ("any",) + tuple(items)
     return items[0] if len(items) == 1 else "[" + ",".join(items) + "]"
 
 
@@ -41,7 +46,8 @@ def _condition_options(cond: Condition) -> list[str]:
     if op in ("regex", "in"):
         pattern = value if op == "regex" else "^(?:" + "|".join(re.escape(str(v)) for v in value) + ")$"
         flags = "i" if cond.nocase else ""
-        return options + [f'pcre:"/{esc.pcre(pattern)}/{flags}";']
+        negation = "!" if cond.negate else ""
+        return options + [f'pcre:{negation}"/{esc.pcre(pattern)}/{flags}";']
     negation = "!" if cond.negate else ""
     options.append(f'content:{negation}"{esc.content(str(value))}";')
     if cond.nocase:
@@ -118,6 +124,8 @@ def rule_options(rule: Rule) -> list[str]:
     if det.threshold:
         t = det.threshold
         options.append(f"threshold: type {t.type}, track {t.track}, count {t.count}, seconds {t.seconds};")
+    elif det.budget_option:
+        options.append(det.budget_option)
     options.append(f"classtype:{rule.suricata.classtype};")
     options.append(f"priority:{PRIORITY[rule.severity]};")
     options += [f"reference:url,{re.sub(r'^https?://', '', url)};" for url in rule.references]

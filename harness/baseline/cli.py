@@ -37,8 +37,11 @@ def cmd_learn(args) -> int:
     for item in options.device_networks:
         if item.lstrip("!$") not in ruleset.networks.groups and item.startswith(("$", "!$")):
             raise UsageError(f"--devices: undefined network variable {item}")
-    profiles = L.learn([Path(p) for p in args.eve], ruleset.networks, options, inventory,
-                       L.existing_profiles(out, root))
+    try:
+        profiles = L.learn([Path(p) for p in args.eve], ruleset.networks, options, inventory,
+                           L.existing_profiles(out, root))
+    except ValueError as exc:   # not EVE flow events, no flows, an inventory name that is no profile name
+        raise UsageError(str(exc)) from None
     written = L.write_profiles(profiles, out)
     print(f"wrote {len(written)} profiles to {out}")
     return 0

@@ -1,23 +1,34 @@
-"""Replay day pcaps through the real Suricata with only the baseline rules loaded."""
+"""Replay day pcaps through the real Suricata with the baseline rules and/or the project's rules."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from harness.compile import RULES_FILENAME, CompiledRules, write_harness_config
+from harness.compile import RULES_FILENAME, CompiledRules, compile_rules, write_harness_config
 from harness.engine import Job, Workspace, make_engine, read_eve
 from harness.loader import RuleSet
 
 
-def replay(ruleset: RuleSet, pcaps: dict[str, Path], folder: Path, rules: str = "",
+def replay(ruleset: RuleSet, pcaps: dict[str, Path], folder: Path, rules: str | None = None,
            files: dict[str, str] | None = None, engine: str = "process") -> dict[str, list[dict]]:
-    """key -> EVE records. `files` (name -> text) are written next to the rules file: Suricata 7
-    resolves a dataset's relative `load` file against the directory of the rules file."""
+    """key -> EVE records. `rules` default: the project's compiled rules (the engines require at
+    least one rule: they check Suricata's loaded-rule count). `files` (name -> text) are written next
+    to the rules file: Suricata 7 resolves a dataset's relative `load` file against its directory."""
+    if rules is None:
+        rules = compile_rules(ruleset).text
     work = folder / "engine"
     write_harness_config(ruleset, work)
-    (work / RULES_FILENAME).write_text(rules or "# no baseline rules\n", encoding="utf-8")
+    (work / RULES_FILENAME).write_text(rules, encoding="utf-8")
     for name, text in (files or {}).items():
         (work / name).write_text(text, encoding="utf-8")
-    workspace = Workspace(work, CompiledRules(rules, {}), ruleset.project.root)
+    workspace = Workspace(work, compiled(rules), ruleset.project.root)
     jobs = [Job(key, pcap, folder / "out" / key) for key, pcap in pcaps.items()]
     make_engine(engine).run(workspace, jobs)
     return {job.key: read_eve(job.outdir) for job in jobs}
+
+
+def compiled(text: str) -> CompiledRules:
+    """Rules text not made from rule files (baseline rules, or those plus the project's): every
+    rule line is counted, so the engines' loaded-versus-written check holds; none maps to a YAML."""
+    lines = {number: None for number, line in enumerate(text.splitlines(), start=1)
+             if line.strip() and not line.lstrip().startswith("#")}
+    return CompiledRules(text, lines)

@@ -16,9 +16,10 @@ from pathlib import Path
 from harness.baseline import siem, siem_pack, suricata
 from harness.baseline.cli import DEFAULT_FOLDER
 from harness.baseline.profile import Profile, load_profiles, profile_files
-from harness.compile import CompiledRules, write_harness_config
-from harness.engine import SuricataMissing, Workspace, check_rules
-from harness.errors import EngineError, Finding, RuleErrors, rel
+from harness.baseline.replay import compiled
+from harness.compile import write_harness_config
+from harness.engine import EngineError, SuricataMissing, Workspace, check_rules
+from harness.errors import Finding, RuleErrors, rel
 from harness.loader import RuleSet
 from harness.packaging import sentinel
 from harness.siem import kusto
@@ -82,7 +83,7 @@ def load_test(ruleset: RuleSet, loaded: list[Profile]) -> None:
         for name, data in suricata.dataset_files(loaded).items():
             (work / name).write_text(data, encoding="utf-8")
         try:
-            check_rules(Workspace(work, CompiledRules(text, {}), ruleset.project.root))
+            check_rules(Workspace(work, compiled(text), ruleset.project.root))
         except RuleErrors as exc:
             where = rel(folder(ruleset), ruleset.project.root)
             raise RuleErrors([Finding(where, 0, "baseline", f.message) for f in exc.findings]) from None

@@ -19,12 +19,13 @@ from harness.engine import SuricataMissing, check_rules
 from harness.inventory import siem, suricata as ids
 from harness.inventory.load import Inventory, exists, load_inventory
 from harness.loader import RuleSet
-from harness.packaging import conf
+from harness.packaging import conf, sentinel
 from harness.packaging.archive import tar_gz
 from harness.backends.settings import SiemSettings
 
 APP = "iotdetect_inventory"
-API_VERSION = "2023-02-01"       # watchlists and alert rules (tactics and techniques exist from this version)
+# Watchlists and alert rules at the version the main Sentinel pack uses (harness/packaging/sentinel.py).
+API_VERSION = sentinel.API_VERSION
 TEMPLATE_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 WORKSPACE_SCOPE = "[concat('Microsoft.OperationalInsights/workspaces/', parameters('workspace'))]"
 SEVERITY = {"unknown-device": "Medium", "off-profile": "Medium", "unapproved-firmware": "High",
