@@ -158,7 +158,8 @@ def cmd_test(args) -> int:
     ruleset = _load(args, check_lock=False)
     console = _console()
     if args.config and args.engine != "batch":   # batch points the config's unix socket at its own
-        raise ValueError("--config needs the batch engine (a sensor config may enable its unix socket)")
+        from harness.errors import UsageError
+        raise UsageError("--config needs the batch engine (a sensor config may enable its unix socket)")
     refs = pcaps.all_refs(ruleset, args.rules or None)
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"{args.engine} engine", total=len(shards.select(refs, selected) if selected else refs))
