@@ -72,7 +72,8 @@ def _threshold_rule() -> str:
     return good_rule_text(
         ("id: mqtt-admin-login", "id: mqtt-connect-burst"), ("sid: 9100900", "sid: 9100901"),
         ("  where:\n    - {field: mqtt.connect.username, equals: admin}\n",
-         "  threshold: {type: threshold, track: by_src, count: 2, seconds: 60}\n"),
+         "  threshold: {type: threshold, track: by_src, count: 2, seconds: 60}\n"
+         "  budget: {unlimited: \"each second connect is wanted: the test counts threshold state across engines\"}\n"),
         ("    traffic: {generator: mqtt.connect, args: {username: admin}}\n    expect: {alerts: 1}",
          "    traffic: {generator: mqtt.publish, args: {username: admin, count: 5}}\n    expect: {alerts: 1}"))
 
@@ -129,7 +130,16 @@ def _threshold_pairs(tmp_project, tmp_path, pairs: int):
     from generators.pcapio import write_pcap
     from harness.pcaps import generate
     (tmp_project / "rules" / "scanning").mkdir()
-    shutil.copyfile(REPO_GUIDE_RULE, tmp_project / "rules" / "scanning" / REPO_GUIDE_RULE.name)
+    # The guide's detection with two generator cases of its own (the repo's cases also replay captures).
+    detection = REPO_GUIDE_RULE.read_text(encoding="utf-8").split("\ntests:\n")[0]
+    cases = ("\ntests:\n"
+             "  - name: five attempts in ten seconds\n"
+             "    traffic: {generator: tcp.syn_scan, args: {src: $CORP_NET, dst: $IOT_NET, dports: [22, 23, 80, 443, 8080], interval: 2}}\n"
+             "    expect: {alerts: 1}\n"
+             "  - name: four attempts stay below the threshold\n"
+             "    traffic: {generator: tcp.syn_scan, args: {src: $CORP_NET, dst: $IOT_NET, dports: [22, 23, 80, 443], interval: 2}}\n"
+             "    expect: {alerts: 0}\n")
+    (tmp_project / "rules" / "scanning" / REPO_GUIDE_RULE.name).write_text(detection + cases, encoding="utf-8")
     write_lock(tmp_project)
     slow, fast = tmp_path / "slow.pcap", tmp_path / "fast.pcap"
     for pcap, interval in ((slow, 25), (fast, 2)):
