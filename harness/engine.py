@@ -25,8 +25,10 @@ from typing import Iterable, Protocol
 
 from harness.compile import RULES_FILENAME, CompiledRules, check_loaded_count, map_suricata_errors
 from harness.errors import EngineError, EnvironmentFailure, tail
-from harness.pcapshift import shift_pcap
+from harness.pcapshift import shift_pcap, time_span
 
+# Where the batch engine's first case starts (the generators' own start, 2023-11-14).
+TIME_ORIGIN = 1_700_000_000
 CONTAINER_IMAGE = "docker.io/jasonish/suricata:7.0.10"
 # Seconds. A case takes ~20-200 ms; loading the rule set ~0.3 s (a container: its start-up too).
 CASE_TIMEOUT = 60.0
@@ -324,8 +326,8 @@ class BatchEngine:
     Suricata's unix-socket loop starts a file only on its 10 ms tick and tears the pipeline down
     after each file (~20 ms a file whatever its size), so `workers` Suricata processes (one per
     core, at most 4) each take a share of the cases. It does not reliably clear the host table
-    between files, so each case is replayed days after the previous one (eve.json timestamps of
-    case n are n * 2 days later than the pcap's). A server that hangs or dies is killed; the case
+    between files, so each case is replayed 2 days after the previous one ended (eve.json
+    timestamps differ from the pcap's; time only moves forward on a server). A server that hangs or dies is killed; the case
     it was on is a fault and the rest of its share goes to a fresh server.
     """
     name: str = "batch"
@@ -336,12 +338,12 @@ class BatchEngine:
     workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
     max_restarts: int = MAX_CONSECUTIVE_FAULTS
 
-    # Case n's packets are moved n * this many seconds later (see harness/pcapshift.py): more than
-    # the longest threshold window the model allows (1 day), so no state can count across cases.
+    # Between one case's last packet and the next case's first (see harness/pcapshift.py): more
+    # than the longest threshold window the model allows (1 day), so no state counts across cases.
     case_time_stride: int = 2 * 86_400
 
     def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
-        jobs = [self._time_separated(workspace, index, job) for index, job in enumerate(jobs)]
+        jobs = self._time_separated(workspace, jobs)
         shares = [jobs[index::self.workers] for index in range(self.workers)]
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             futures = [pool.submit(self._run_share, workspace, share, progress, index)
@@ -351,13 +353,20 @@ class BatchEngine:
             order = {job.key: index for index, job in enumerate(jobs)}
             raise EngineFaults(sorted(faults, key=lambda fault: order.get(fault[0], 0)))
 
-    def _time_separated(self, workspace: Workspace, index: int, job: Job) -> Job:
-        if index == 0:
-            return job
-        staged = workspace.folder / "pcaps" / f"{index:05d}.pcap"
-        staged.parent.mkdir(exist_ok=True)
-        shift_pcap(job.pcap, staged, index * self.case_time_stride)
-        return Job(job.key, staged, job.outdir)
+    def _time_separated(self, workspace: Workspace, jobs: list[Job]) -> list[Job]:
+        """Each case moved so that it starts case_time_stride after the previous case ended. Time
+        must only move forward on a server: real captures carry their own (later) clock, and a case
+        replayed after one of them would otherwise lie in its past, inside its threshold windows."""
+        staged_jobs, start = [], TIME_ORIGIN
+        folder = workspace.folder / "pcaps"
+        folder.mkdir(exist_ok=True)
+        for index, job in enumerate(jobs):
+            first, last = time_span(job.pcap)
+            staged = folder / f"{index:05d}.pcap"
+            shift_pcap(job.pcap, staged, start - first)
+            staged_jobs.append(Job(job.key, staged, job.outdir))
+            start += (last - first) + self.case_time_stride
+        return staged_jobs
 
     def _run_share(self, workspace: Workspace, jobs: list[Job], progress, worker: int) -> list[tuple[str, EngineError]]:
         faults: list[tuple[str, EngineError]] = []

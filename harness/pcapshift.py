@@ -33,6 +33,25 @@ def shift_pcap(source: Path, target: Path, seconds: int) -> None:
     target.write_bytes(bytes(shifted))
 
 
+def time_span(source: Path) -> tuple[int, int]:
+    """(first, last) packet timestamp of a capture, whole seconds; (0, 0) for one without packets."""
+    data = source.read_bytes()
+    (magic,) = struct.unpack_from("<I", data, 0) if len(data) >= 4 else (0,)
+    order = _BYTE_ORDER.get(magic)
+    if order is None:
+        from scapy.utils import rdpcap
+        times = [int(packet.time) for packet in rdpcap(str(source))]
+        return (min(times), max(times)) if times else (0, 0)
+    first = last = None
+    offset = _GLOBAL_HEADER
+    while offset + _RECORD_HEADER <= len(data):
+        ts_sec, _, captured, _ = struct.unpack_from(order + "IIII", data, offset)
+        first = ts_sec if first is None else min(first, ts_sec)
+        last = ts_sec if last is None else max(last, ts_sec)
+        offset += _RECORD_HEADER + captured
+    return (first or 0, last or 0)
+
+
 def _shift_with_scapy(source: Path, target: Path, seconds: int) -> None:
     from scapy.utils import rdpcap, wrpcap
     packets = rdpcap(str(source))
