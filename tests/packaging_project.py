@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from tests.tmp_project import GUIDE_RULE, guide_rule_text
 from harness import lock
 from harness.loader import load_project
 from harness.project import Project
@@ -43,8 +44,7 @@ tests:
 def make_release_project(dest: Path) -> Project:
     shutil.copytree(TESTS / "fixtures" / "project", dest, dirs_exist_ok=True)
     (dest / "rules" / "scanning").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(REPO / "rules" / "scanning" / "iot-vlan-unauthorized-access.yaml",
-                    dest / "rules" / "scanning" / "iot-vlan-unauthorized-access.yaml")
+    (dest / "rules" / "scanning" / GUIDE_RULE.name).write_text(guide_rule_text(), encoding="utf-8")
     (dest / "rules" / "iot" / "coap-payload-probe.yaml").write_text(PAYLOAD_RULE, encoding="utf-8")
     project = Project(dest)
     ruleset = load_project(project, check_lock=False)

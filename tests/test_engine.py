@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import collections
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,8 @@ from harness.loader import load_project
 from harness.pcaps import case_refs, write_all
 from harness.project import Project
 from harness.runner import prepare_workspace, run_cases
-from tests.tmp_project import GOOD_RULE, good_rule_text, write_lock, write_rule
+from tests.tmp_project import GOOD_RULE, GUIDE_RULE, good_rule_text, guide_rule_text, write_lock, write_rule
 
-REPO_GUIDE_RULE = Path(__file__).resolve().parent.parent / "rules" / "scanning" / "iot-vlan-unauthorized-access.yaml"
 
 
 def test_container_command_is_isolated_read_only_and_pinned(tmp_path):
@@ -130,16 +128,7 @@ def _threshold_pairs(tmp_project, tmp_path, pairs: int):
     from generators.pcapio import write_pcap
     from harness.pcaps import generate
     (tmp_project / "rules" / "scanning").mkdir()
-    # The guide's detection with two generator cases of its own (the repo's cases also replay captures).
-    detection = REPO_GUIDE_RULE.read_text(encoding="utf-8").split("\ntests:\n")[0]
-    cases = ("\ntests:\n"
-             "  - name: five attempts in ten seconds\n"
-             "    traffic: {generator: tcp.syn_scan, args: {src: $CORP_NET, dst: $IOT_NET, dports: [22, 23, 80, 443, 8080], interval: 2}}\n"
-             "    expect: {alerts: 1}\n"
-             "  - name: four attempts stay below the threshold\n"
-             "    traffic: {generator: tcp.syn_scan, args: {src: $CORP_NET, dst: $IOT_NET, dports: [22, 23, 80, 443], interval: 2}}\n"
-             "    expect: {alerts: 0}\n")
-    (tmp_project / "rules" / "scanning" / REPO_GUIDE_RULE.name).write_text(detection + cases, encoding="utf-8")
+    (tmp_project / "rules" / "scanning" / GUIDE_RULE.name).write_text(guide_rule_text(), encoding="utf-8")
     write_lock(tmp_project)
     slow, fast = tmp_path / "slow.pcap", tmp_path / "fast.pcap"
     for pcap, interval in ((slow, 25), (fast, 2)):

@@ -68,3 +68,20 @@ def make_project(dest: Path) -> Path:
 def tmp_project(tmp_path) -> Path:
     """A valid one-rule project (networks.yaml, one MQTT rule, rules.lock) in tmp_path/project."""
     return make_project(tmp_path / "project")
+
+
+GUIDE_RULE = Path(__file__).resolve().parent.parent / "rules" / "scanning" / "iot-vlan-unauthorized-access.yaml"
+
+
+def guide_rule_text() -> str:
+    """The guide's rule (its detection as shipped) with two generator cases of its own: the repo's
+    cases also replay lab captures and name other rules, which a small tmp project does not hold."""
+    detection = GUIDE_RULE.read_text(encoding="utf-8").split("\ntests:\n")[0]
+    scan = "{generator: tcp.syn_scan, args: {src: $CORP_NET, dst: $IOT_NET, dports: [%s], interval: 2}}"
+    return (detection + "\ntests:\n"
+            "  - name: five attempts in ten seconds\n"
+            f"    traffic: {scan % '22, 23, 80, 443, 8080'}\n"
+            "    expect: {alerts: 1}\n"
+            "  - name: four attempts stay below the threshold\n"
+            f"    traffic: {scan % '22, 23, 80, 443'}\n"
+            "    expect: {alerts: 0}\n")
