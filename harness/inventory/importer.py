@@ -120,28 +120,31 @@ def _finding(record: Record, field_name: str, message: str) -> Finding:
     return Finding(where, int(line) if line.isdigit() else 0, field_name, message)
 
 
-def _match(record: Record, devices: CommentedSeq) -> tuple[set[int], list[str]]:
+def _match(record: Record, devices: CommentedSeq, known: list[list[str]]) -> tuple[set[int], list[str]]:
     hits: dict[int, list[str]] = {}
     mac, ips = record.values.get("mac"), set(record.values["ips"])
     for index, device in enumerate(devices):
         if mac and str(device.get("mac", "")).lower() == mac:
             hits.setdefault(index, []).append("MAC")
-        if ips & {str(ipaddress.ip_address(str(i))) for i in device.get("ips", [])}:
+        if ips & set(known[index]):
             hits.setdefault(index, []).append("IP")
         if record.kind == "cmdb" and device.get("name") == record.values["name"]:
             hits.setdefault(index, []).append("name")
     return set(hits), [f"{devices[i]['name']} (by {'/'.join(how)})" for i, how in hits.items()]
 
 
-def _merge(record: Record, device: CommentedMap, matched_by_mac: bool) -> list[Finding]:
+def _merge(record: Record, device: CommentedMap, matched_by_mac: bool, known: list[str]) -> list[Finding]:
+    """Merge one record into device; known is the device's addresses as loaded (roles resolved),
+    updated in place when a scan moves them (the file then holds the observed literals)."""
     findings = []
     values = record.values
     if record.kind == "nmap":
         if values.get("mac") and device.get("mac") and str(device["mac"]).lower() != values["mac"]:
             return [_finding(record, "mac", f"{values['ips'][0]} now answers with MAC {values['mac']}, the inventory says"
                              f" {device['mac']} for {device['name']}: check the device (`inventory diff`), then edit by hand")]
-        if matched_by_mac and [str(i) for i in device.get("ips", [])] != values["ips"]:
+        if matched_by_mac and known != values["ips"]:
             device["ips"] = _flow(values["ips"])
+            known[:] = values["ips"]
         device["open_ports"] = _flow(values["open_ports"])
         if values.get("banner"):
             device["banner"] = values["banner"]
@@ -155,9 +158,9 @@ def _merge(record: Record, device: CommentedMap, matched_by_mac: bool) -> list[F
         elif record.kind == "cmdb" and str(current).lower() != str(values[key]).lower():
             findings.append(_finding(record, key, f"CMDB says {values[key]!r}, the inventory says {current!r} for"
                                      f" {device['name']}: change one of them"))
-    if record.kind == "cmdb" and [str(i) for i in device.get("ips", [])] != values["ips"]:
+    if record.kind == "cmdb" and known != values["ips"]:
         findings.append(_finding(record, "ip_address", f"CMDB says {', '.join(values['ips'])}, the inventory says"
-                                 f" {', '.join(str(i) for i in device.get('ips', []))} for {device['name']}"))
+                                 f" {', '.join(known)} for {device['name']}"))
     return findings
 
 
@@ -171,12 +174,17 @@ def _new_device(record: Record) -> CommentedMap:
     return device
 
 
-def merge_records(records: list[Record], doc) -> tuple[Report, list[Finding]]:
+def merge_records(records: list[Record], doc, inventory: Inventory | None = None) -> tuple[Report, list[Finding]]:
+    """Merge records into doc (devices.yaml as loaded by ruamel). inventory is that file loaded:
+    records match the addresses it resolved (a device may name its address by role, `$IOT_NET[19]`);
+    without it the file's addresses must be literals."""
     devices = doc.setdefault("devices", CommentedSeq())
     report, findings, claimed = Report(), [], {}
     original = len(devices)
+    known = [list(d.ips) for d in inventory.devices] if inventory is not None else \
+        [[str(ipaddress.ip_address(str(i))) for i in d.get("ips", [])] for d in devices]
     for record in records:
-        hits, described = _match(record, devices)
+        hits, described = _match(record, devices, known)
         if len(hits) > 1:
             findings.append(_finding(record, "", f"matches several devices: {', '.join(described)}"))
             continue
@@ -188,7 +196,8 @@ def merge_records(records: list[Record], doc) -> tuple[Report, list[Finding]]:
             claimed[index] = record.origin
             mac = record.values.get("mac")
             before = repr(devices[index])
-            findings += _merge(record, devices[index], bool(mac and str(devices[index].get("mac", "")).lower() == mac))
+            findings += _merge(record, devices[index], bool(mac and str(devices[index].get("mac", "")).lower() == mac),
+                               known[index])
             if repr(devices[index]) != before and index < original:
                 report.updated.append(str(devices[index]["name"]))
             continue
@@ -200,6 +209,7 @@ def merge_records(records: list[Record], doc) -> tuple[Report, list[Finding]]:
             findings.append(_finding(record, "class", "a new device needs a class (u_device_class / sys_class_name)"))
             continue
         devices.append(_new_device(record))
+        known.append(list(record.values["ips"]))
         claimed[len(devices) - 1] = record.origin
         report.added.append(record.values["name"])
     return report, findings
@@ -215,7 +225,7 @@ def import_files(project: Project, paths: list[Path], dry_run: bool = False) -> 
     records, skipped = _read(paths, project.root, inventory)
     yaml = _yaml()
     doc = yaml.load(current)
-    report, findings = merge_records(records, doc)
+    report, findings = merge_records(records, doc, inventory)
     report.skipped = skipped
     if findings:
         raise RuleErrors(findings)

@@ -3,16 +3,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
-from harness import networks as networks_mod, yamlsource
+from harness import networks as networks_mod, roles, yamlsource
 from harness.errors import Finding, RuleErrors, rel
 from harness.inventory.model import ClassesFile, Device, DeviceClass, DevicesFile, FirmwareFile, ModelPolicy
 from harness.loader import validation_findings
 from harness.networks import Networks
 from harness.project import Project
 from harness.yamlsource import Lines
+
+# Where the role-named addresses of inventory/devices.yaml are resolved (one Plan per load).
+_Resolver = Callable[[Any, Lines], tuple[Any, list[Finding], set[str]]]
 
 # The variables a device address must fall in (rules/networks.yaml): the networks the inventory covers.
 DEVICE_NETWORKS = ("IOT_NET", "OT_NET")
@@ -54,7 +58,57 @@ class Inventory:
         return None
 
 
-def _parse(path: Path, model: type[BaseModel], root: Path) -> tuple[BaseModel | None, Lines, list[Finding]]:
+def address(value: Any, plan: roles.Plan) -> Any:
+    """A device address: a role (`$IOT_NET[20]`) becomes its host on the plan, anything else is
+    returned unchanged (literal addresses, and values the model rejects itself). Each role resolves
+    on its own, in its variable's preferred family: a device's addresses need not share one, and
+    distinct indexes of one variable are distinct hosts. Raises RoleError/ValueError naming the role."""
+    role = roles.parse(value)
+    if role is None:
+        return value
+    if role.var not in plan.networks.groups:
+        raise roles.RoleError(f"undefined network variable ${role.var}")
+    families = plan.families(role.var)
+    if not families:
+        raise roles.RoleError(f"${role.var} has no host outside the variables it contains")
+    hosts = plan.hosts(role.var, families[0], role.index)
+    if len(hosts) < role.index:
+        raise roles.RoleError(f"${role.var} has only {len(hosts)} IPv{families[0]} host(s) outside the"
+                              " variables it contains")
+    return hosts[-1]
+
+
+def _resolve_ips(data: Any, lines: Lines, plan: roles.Plan, name: str) -> tuple[Any, list[Finding], set[str]]:
+    """data with every role in devices[*].ips replaced by its host, before model validation, so
+    everything downstream sees concrete addresses. Returns the findings for roles the plan cannot
+    satisfy and the field paths they cover (the model's own complaint there is redundant)."""
+    findings: list[Finding] = []
+    covered: set[str] = set()
+    devices = data.get("devices") if isinstance(data, dict) else None
+    if not isinstance(devices, list):
+        return data, findings, covered
+    out = []
+    for index, device in enumerate(devices):
+        ips = device.get("ips") if isinstance(device, dict) else None
+        if not isinstance(ips, list):
+            out.append(device)
+            continue
+        resolved = []
+        for position, value in enumerate(ips):
+            try:
+                resolved.append(address(value, plan))
+            except ValueError as exc:       # RoleError is one
+                # the model's complaints about this entry (not an address; the list left empty) are redundant
+                covered |= {f"devices.{index}.ips.{position}", f"devices.{index}.ips"}
+                findings.append(Finding(name, yamlsource.line_of(lines, ("devices", index, "ips", position)), "ips",
+                                        f"{value}: {exc} ({plan.source})"))
+                resolved.append(value)
+        out.append({**device, "ips": resolved})
+    return {**data, "devices": out}, findings, covered
+
+
+def _parse(path: Path, model: type[BaseModel], root: Path,
+           resolver: _Resolver | None = None) -> tuple[BaseModel | None, Lines, list[Finding]]:
     name = rel(path, root)
     try:
         data, lines = yamlsource.load(path)
@@ -66,10 +120,15 @@ def _parse(path: Path, model: type[BaseModel], root: Path) -> tuple[BaseModel | 
         data = {}
     if not isinstance(data, dict):
         return None, lines, [Finding(name, 1, "", f"expected a mapping with {', '.join(model.model_fields)}")]
+    found: list[Finding] = []
+    covered: set[str] = set()
+    if resolver is not None:
+        data, found, covered = resolver(data, lines)
     try:
-        return model.model_validate(data), lines, []
+        parsed = model.model_validate(data)
     except ValidationError as exc:
-        return None, lines, [_rename(f) for f in validation_findings(exc, name, lines)]
+        return None, lines, found + [_rename(f) for f in validation_findings(exc, name, lines) if f.field not in covered]
+    return (None if found else parsed), lines, found
 
 
 def _rename(finding: Finding) -> Finding:
@@ -150,7 +209,12 @@ def load_inventory(project: Project, nets: Networks | None = None) -> Inventory:
         findings += net_findings
     classes, class_lines, errors = _parse(base / "classes.yaml", ClassesFile, root)
     findings += errors
-    devices, device_lines, errors = _parse(base / "devices.yaml", DevicesFile, root)
+    device_name = rel(base / "devices.yaml", root)
+    resolver = None
+    if nets is not None:
+        plan = roles.Plan(nets, rel(project.networks_file, root))
+        resolver = lambda data, lines: _resolve_ips(data, lines, plan, device_name)   # noqa: E731
+    devices, device_lines, errors = _parse(base / "devices.yaml", DevicesFile, root, resolver)
     findings += errors
     firmware_path = base / "firmware.yaml"
     models, model_lines = FirmwareFile(), {}

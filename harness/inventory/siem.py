@@ -14,8 +14,8 @@ import ipaddress
 import json
 from dataclasses import dataclass
 
+from harness import roles
 from harness.backends.settings import SiemSettings
-from harness.errors import UsageError
 from harness.inventory.load import DEVICE_NETWORKS, Inventory
 from harness.inventory.model import version_key
 from harness.networks import Networks
@@ -85,12 +85,13 @@ def tables(inventory: Inventory) -> list[Table]:
 
 
 def _cidrs(networks: Networks, var: str) -> list[str]:
-    """The CIDRs of a variable, nested variables expanded. Negated items have no place in a device network."""
+    """The addresses of a variable as plain CIDRs: nested variables expanded and `!` items
+    subtracted (10.64.8.0/22 without 10.64.8.0/26 is 10.64.8.64/26, 10.64.8.128/25, 10.64.9.0/23),
+    the same set the roles and the SIEM macros give the variable."""
     out: list[str] = []
-    for item in networks.groups[var]:
-        if item.startswith("!"):
-            raise UsageError(f"${var} holds a negated item ({item}); the inventory searches need plain CIDRs")
-        out += _cidrs(networks, item[1:]) if item.startswith("$") else [str(ipaddress.ip_network(item))]
+    for fam, lo, hi in roles.Plan(networks).addresses(var):
+        cls = ipaddress.IPv4Address if fam == 4 else ipaddress.IPv6Address
+        out += [str(net) for net in ipaddress.summarize_address_range(cls(lo), cls(hi))]
     return out
 
 

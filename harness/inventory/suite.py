@@ -11,6 +11,7 @@ cases follow the inventory; other hosts are roles of the site plan ($CORP_NET, $
 from __future__ import annotations
 
 import collections
+import ipaddress
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
 
-from harness import yamlsource
+from harness import roles, yamlsource
 from harness.engine import Engine, Job, alerts, check_rules, read_eve
 from harness.errors import Finding, RuleErrors, rel
 from harness.inventory import suricata as ids
@@ -28,7 +29,9 @@ from harness.inventory.siem import SEARCHES
 from harness.loader import RuleSet, validation_findings
 from harness.model import CaseName, Frozen, Traffic
 from harness.project import Project
+from harness.pcaps import ensure
 from harness.runner import prepare_workspace
+from harness.traffic import plan_for
 from harness.types import RuleId
 
 Count = Annotated[int, Field(ge=0, le=10_000)]
@@ -110,7 +113,32 @@ def _resolve(value: Any, inventory: Inventory) -> Any:
     return value
 
 
+def _same_family(given: dict[str, Any], args: dict[str, Any], plan: roles.Plan) -> dict[str, Any]:
+    """args with the case's roles bound in the family of its `@device` addresses when the roles
+    would otherwise pick the other one (a dual-stack plan: an IPv6-only IoT VLAN, corporate
+    services preferring IPv4): one packet cannot mix families. Unchanged when they already agree,
+    so the roles are left to harness/pcaps.py as for every other case."""
+    devices = [args[k] for k, v in given.items() if isinstance(v, str) and v.startswith("@")]
+    found: list[roles.Role] = []
+    roles.collect(args, found)
+    if not devices or not found:
+        return args
+    family = ipaddress.ip_address(devices[0]).version
+    if {ipaddress.ip_address(h).version for h in roles.assign(found, plan).values()} == {family}:
+        return args
+    taken: dict[str, roles.Role] = {}
+    hosts: dict[roles.Role, str] = {}
+    for role in found:
+        candidates = [h for h in plan.hosts(role.var, family, role.index + len(taken)) if taken.get(h, role).var == role.var]
+        if len(candidates) < role.index:
+            raise roles.RoleError(f"{role}: ${role.var} has too few IPv{family} hosts for {devices[0]}'s family")
+        hosts[role] = candidates[role.index - 1]
+        taken[hosts[role]] = role
+    return roles.substitute(args, hosts)
+
+
 def case_refs(project: Project, inventory: Inventory) -> list[InventoryCaseRef]:
+    plan = roles.Plan(inventory.networks, rel(project.networks_file, project.root))
     path = folder(project) / "tests.yaml"
     if not path.is_file():
         return []
@@ -133,6 +161,12 @@ def case_refs(project: Project, inventory: Inventory) -> list[InventoryCaseRef]:
         except KeyError as exc:
             findings.append(Finding(name, yamlsource.line_of(lines, ("cases", index, "traffic", "args")), "traffic.args",
                                     str(exc.args[0])))
+            continue
+        try:
+            args = _same_family(case.traffic.args, args, plan)
+        except roles.RoleError as exc:
+            findings.append(Finding(name, yamlsource.line_of(lines, ("cases", index, "traffic", "args")), "traffic.args",
+                                    str(exc)))
             continue
         traffic = Traffic(generator=case.traffic.generator, args=args, pcap=case.traffic.pcap)
         refs.append(InventoryCaseRef(case, traffic, path, index, lines))
@@ -189,15 +223,21 @@ def run_inventory_cases(ruleset: RuleSet, inventory: Inventory, engine: Engine, 
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="iotdetect-inventory-") as tmp:
             return run_inventory_cases(ruleset, inventory, engine, Path(tmp), progress)
-    pcaps_dir = ruleset.project.pcaps_dir
-    missing = [r for r in refs if not r.pcap_path(pcaps_dir).is_file()]
+    project = ruleset.project
+    # On another site plan (--networks) the generator pcaps are rendered for it into the plan's
+    # cache, as for the rule cases: the committed ones carry the project's own plan's hosts.
+    ensure(refs, project, plan_for(project, ruleset.networks))
+
+    def pcap(ref: InventoryCaseRef) -> Path:
+        return ref.pcap_path(project.pcaps_dir if ref.traffic.pcap else project.generated_dir)
+    missing = [r for r in refs if not pcap(r).is_file()]
     if missing:
-        raise RuleErrors([Finding(*r.error_location(ruleset.project.root), "traffic",
-                                  f"{rel(r.pcap_path(pcaps_dir), ruleset.project.root)} is missing: run `iotdetect pcaps`")
+        raise RuleErrors([Finding(*r.error_location(project.root), "traffic",
+                                  f"{rel(pcap(r), project.root)} is missing: run `iotdetect pcaps`")
                           for r in missing])
     workspace = prepare(ruleset, inventory, workdir / "engine", engine.config_data_dir)
     check_rules(workspace)          # `suricata -T` with the datasets, before any case
-    jobs = [Job(r.key, r.pcap_path(pcaps_dir), workdir / "cases" / r.key) for r in refs]
+    jobs = [Job(r.key, pcap(r), workdir / "cases" / r.key) for r in refs]
     engine.run(workspace, jobs, progress)
     names = {s.rule.sid: s.rule.id for s in ruleset.sources}
     inventory_names = ids.sid_names(inventory)
