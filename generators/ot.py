@@ -103,11 +103,13 @@ def cip_session(*, src: str = A.ENG_WORKSTATION, dst: str = A.PLC, sport: int = 
     return s.packets
 
 
-def cip_program_transfer(*, direction: str = "download", blocks: int = 4, **kw) -> list[Packet]:
+def cip_program_transfer(*, src: str = A.ENG_WORKSTATION, dst: str = A.PLC, direction: str = "download",
+                         blocks: int = 4, **kw) -> list[Packet]:
     """A program download (or upload) through the File object: initiate, then ``blocks`` transfers."""
     init, transfer = ((INITIATE_DOWNLOAD, DOWNLOAD_TRANSFER) if direction == "download"
                       else (INITIATE_UPLOAD, UPLOAD_TRANSFER))
     reqs = [{"service": init, "cls": FILE_CLASS, "instance": 1, "data_hex": "00100000"}]
     reqs += [{"service": transfer, "cls": FILE_CLASS, "instance": 1,
               "data_hex": f"{n:02x}" + ("00" if direction == "upload" else "a5" * 64)} for n in range(blocks)]
-    return cip_session(requests=reqs, **kw)
+    # src/dst named here, not left to **kw: the harness binds role defaults from the signature.
+    return cip_session(src=src, dst=dst, requests=reqs, **kw)

@@ -186,8 +186,9 @@ def test_changelog_diffs_against_the_recorded_release(project, tmp_path):
     ruleset = load(project)
     releases = project.root / "releases"
     releases.mkdir(exist_ok=True)
+    guide_rev = ruleset.by_id("iot-vlan-unauthorized-access").rule.rev   # unchanged since 0.0.1
     previous = {"version": "0.0.1", "rules": {
-        "iot-vlan-unauthorized-access": {"sid": 9100001, "rev": 1, "status": "stable", "title": "x", "sha256": ""},
+        "iot-vlan-unauthorized-access": {"sid": 9100001, "rev": guide_rev, "status": "stable", "title": "x", "sha256": ""},
         "coap-payload-probe": {"sid": 9100950, "rev": 1, "status": "experimental", "title": "x", "sha256": ""},
         "old-rule": {"sid": 9100999, "rev": 3, "status": "stable", "title": "x", "sha256": ""}}}
     (releases / "0.0.1.json").write_text(json.dumps(previous))
