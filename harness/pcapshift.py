@@ -136,7 +136,7 @@ def _rewrite(packet, mapping: dict[str, str], number: int):
     if isinstance(layer, IP) and (layer.flags.MF or layer.frag):
         raise RewriteError(f"packet {number}: IPv4 fragments cannot be moved to IPv6")
     if isinstance(upper, ICMP) or type(upper).__name__.startswith("ICMPv6"):
-        upper = _icmp_across(upper, fam_src, number)
+        upper = _icmp_across(upper, fam_src, number, mapping)
         proto = 58 if fam_src == 6 else 1
     elif isinstance(upper, (TCP, UDP)):
         upper = upper.copy()
@@ -164,16 +164,29 @@ def _rewrite(packet, mapping: dict[str, str], number: int):
     return _frozen(packet)
 
 
-def _icmp_across(upper, family: int, number: int):
-    """ICMP echo <-> ICMPv6 echo; other ICMP messages do not translate one to one."""
-    from scapy.layers.inet import ICMP
-    from scapy.layers.inet6 import ICMPv6EchoReply, ICMPv6EchoRequest
+# Destination-unreachable codes, IPv4 <-> IPv6 (RFC 7915 4.2/5.2): network and host unreachable are
+# "no route", administratively prohibited stays prohibited, port unreachable stays port unreachable.
+_UNREACH_4_TO_6 = {0: 0, 1: 0, 3: 4, 6: 0, 7: 0, 9: 1, 10: 1, 11: 0, 12: 0, 13: 1}
+_UNREACH_6_TO_4 = {0: 1, 1: 10, 3: 1, 4: 3}
+
+
+def _icmp_across(upper, family: int, number: int, mapping: dict[str, str]):
+    """ICMP echo <-> ICMPv6 echo, and destination unreachable (a scan's replies) with the packet it
+    quotes translated too; other ICMP messages do not translate one to one."""
+    from scapy.layers.inet import ICMP, IP
+    from scapy.layers.inet6 import ICMPv6DestUnreach, ICMPv6EchoReply, ICMPv6EchoRequest, IPv6
 
     if family == 6 and isinstance(upper, ICMP) and upper.type in (0, 8):
         cls = ICMPv6EchoRequest if upper.type == 8 else ICMPv6EchoReply
         return cls(id=upper.id, seq=upper.seq, data=bytes(upper.payload))
     if family == 4 and isinstance(upper, (ICMPv6EchoRequest, ICMPv6EchoReply)):
         return ICMP(type=8 if isinstance(upper, ICMPv6EchoRequest) else 0, id=upper.id, seq=upper.seq) / bytes(upper.data)
+    if family == 6 and isinstance(upper, ICMP) and upper.type == 3 and upper.code in _UNREACH_4_TO_6:
+        quoted = _rewrite(IP(bytes(upper.payload)), mapping, number)
+        return ICMPv6DestUnreach(code=_UNREACH_4_TO_6[upper.code]) / bytes(quoted)
+    if family == 4 and isinstance(upper, ICMPv6DestUnreach) and upper.code in _UNREACH_6_TO_4:
+        quoted = _rewrite(IPv6(bytes(upper.payload)), mapping, number)
+        return ICMP(type=3, code=_UNREACH_6_TO_4[upper.code]) / bytes(quoted)
     raise RewriteError(f"packet {number}: {upper.summary()} has no counterpart in IPv{family}; "
                        "keep this capture on its own address family")
 

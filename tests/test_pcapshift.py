@@ -97,3 +97,19 @@ def test_rewrite_leaves_unmapped_packets_and_keeps_the_link_type(tmp_path):
     data = (tmp_path / "out.pcap").read_bytes()
     assert struct.unpack_from("<I", data, 20)[0] == 101
     assert all(IPv6 in p for p in rdpcap(str(tmp_path / "out.pcap")))
+
+
+def test_a_scans_port_unreachable_moves_between_families_with_the_packet_it_quotes():
+    from scapy.layers.inet import ICMP, IP, UDP, IPerror, UDPerror
+    from scapy.layers.inet6 import ICMPv6DestUnreach, IPerror6
+    from scapy.layers.l2 import Ether
+    from harness.pcapshift import _rewrite
+    hosts = {"192.168.200.10": "fd00:200::10", "10.1.1.50": "fd00:1::50"}
+    reply = Ether(bytes(Ether() / IP(src="192.168.200.10", dst="10.1.1.50") / ICMP(type=3, code=3)
+                        / IP(src="10.1.1.50", dst="192.168.200.10") / UDP(sport=40000, dport=161) / b"abcd"))
+    moved = _rewrite(reply, hosts, 1)
+    assert moved[ICMPv6DestUnreach].code == 4                       # port unreachable
+    assert (moved[IPerror6].src, moved[IPerror6].dst) == ("fd00:1::50", "fd00:200::10")
+    back = _rewrite(moved, {v: k for k, v in hosts.items()}, 1)
+    assert (back[ICMP].type, back[ICMP].code) == (3, 3)
+    assert (back[IPerror].src, back[UDPerror].dport) == ("10.1.1.50", 161)
