@@ -78,6 +78,8 @@ def rewrite_hosts(source: Path, target: Path, hosts: dict[str, str]) -> int:
     neighbour discovery instead). Timestamps and the link type are kept; pcapng is written as pcap."""
     import ipaddress
 
+    import scapy.layers.inet6  # noqa: F401  (registers the link and network layers rdpcap dissects:
+    import scapy.layers.l2  # noqa: F401     without them a capture reads as Raw in a fresh process)
     from scapy.utils import rdpcap
 
     from generators.pcapio import pcap_bytes
