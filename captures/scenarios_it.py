@@ -90,3 +90,46 @@ IT = [
              expect={}, tools=["mosquitto", "mosquitto-clients"],
              setup=["mosquitto.conf=listener 1883 192.168.200.2\nallow_anonymous true\n"]),
 ]
+
+DEVICE, CORP_WS, CORP_SRV = "192.168.200.10", "10.1.1.50", "10.1.1.60"
+# Debian's busybox has no telnetd applet: inetutils telnetd, handed each accepted socket by socat
+# (`nofork`: the socket itself is the daemon's stdin/stdout, as inetd would pass it)
+TELNETD = "socat TCP-LISTEN:23,bind={addr},reuseaddr,fork EXEC:'/usr/sbin/telnetd -h -E {clients}/telnet_login.sh',nofork"
+TELNET_TOOLS = ["inetutils-telnetd", "socat", "inetutils-telnet"]
+
+
+def _telnet_typed(host: str, *lines: str) -> str:
+    # inetutils telnet typing one line a second, as a person at the keyboard (stdin is the pipe)
+    typed = "; ".join(f"echo '{line}'; sleep 1" for line in lines)
+    return f"(sleep 2; {typed}; sleep 1) | telnet {host} 23"
+
+
+IT += [
+    Scenario("telnet-default-login", "inetutils telnet from a workstation logs in to a camera's busybox telnetd as "
+             "root/xc3511 and types a command", [f"{DEVICE}/24"], [f"{CORP_WS}/8"],
+             servers=[TELNETD.replace("{addr}", DEVICE)],
+             clients=["sleep 1", _telnet_typed(DEVICE, "root", "xc3511", "ps", "exit")],
+             expect={"iot-telnet-session": 1, "iot-telnet-default-credentials": 1}, tools=TELNET_TOOLS),
+    Scenario("telnet-site-login", "the same, with the site's own admin password", [f"{DEVICE}/24"], [f"{CORP_WS}/8"],
+             servers=[TELNETD.replace("{addr}", DEVICE)],
+             clients=["sleep 1", _telnet_typed(DEVICE, "admin", "Site-Str0ng-7", "ps", "exit")],
+             expect={"iot-telnet-session": 1}, tools=TELNET_TOOLS),
+    Scenario("telnet-one-typo", "one mistyped password, then the right one", [f"{DEVICE}/24"], [f"{CORP_WS}/8"],
+             servers=[TELNETD.replace("{addr}", DEVICE)],
+             clients=["sleep 1", _telnet_typed(DEVICE, "admin", "Site-Strong-7", "admin", "Site-Str0ng-7", "exit")],
+             expect={"iot-telnet-session": 1}, tools=TELNET_TOOLS),
+    # hydra 9.4's telnet module stalls on inetutils telnetd's option negotiation (6 tries a minute,
+    # none after -w 5), so the brute force is the real telnet client typing wrong passwords
+    Scenario("telnet-password-guessing", "4 inetutils telnet sessions of 3 wrong admin passwords each (12 failures)",
+             [f"{DEVICE}/24"], [f"{CORP_WS}/8"], servers=[TELNETD.replace("{addr}", DEVICE)],
+             clients=["sleep 1"] + [_telnet_typed(DEVICE, *[x for j in range(3) for x in ("admin", f"guess{i}{j}")])
+                                    for i in range(4)],
+             expect={"iot-telnet-session": 1, "iot-telnet-login-failures": 1}, tools=TELNET_TOOLS),
+    Scenario("nmap-telnet-sweep", "nmap -sS -p23,2323 of 12 device addresses (a Mirai-style telnet sweep)",
+             [f"192.168.200.{i}/24" for i in range(1, 13)], [f"{CORP_WS}/8"],
+             clients=["nmap -n -Pn -sS -p23,2323 --max-retries 0 -T4 192.168.200.1-12"],
+             expect={"telnet-scan-burst": 1}, tools=["nmap"]),
+    Scenario("telnet-corporate-server", "inetutils telnet between two corporate hosts (no IoT device)", [f"{CORP_SRV}/8"],
+             [f"{CORP_WS}/8"], servers=[TELNETD.replace("{addr}", CORP_SRV)],
+             clients=["sleep 1", _telnet_typed(CORP_SRV, "root", "xc3511", "exit")], tools=TELNET_TOOLS),
+]
