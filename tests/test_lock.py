@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 
-from harness import lock
+from harness.rules import lock
 from harness.cli import EXIT_INVALID, EXIT_OK, main
-from harness.loader import load_rule_file
+from harness.rules.loader import load_rule_file
 from tests.tmp_project import GOOD_RULE, good_rule_text, write_rule
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Union
 
 from harness.backends.flow import default_flow
-from harness.model import APP_PROTOCOLS_TCP, APP_PROTOCOLS_UDP, Condition, Rule
-from harness.networks import Networks
+from harness.rules.model import APP_PROTOCOLS_TCP, APP_PROTOCOLS_UDP, Condition, Rule
+from harness.rules.networks import Networks
 
 
 @dataclass(frozen=True)

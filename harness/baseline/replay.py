@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.compile import RULES_FILENAME, CompiledRules, compile_rules, write_harness_config
-from harness.engine import Job, Workspace, make_engine, read_eve
-from harness.loader import RuleSet
+from harness.suricata.ruleset import RULES_FILENAME, CompiledRules, compile_rules, write_harness_config
+from harness.suricata.engine import Job, Workspace, make_engine, read_eve
+from harness.rules.loader import RuleSet
 
 
 def replay(ruleset: RuleSet, pcaps: dict[str, Path], folder: Path, rules: str | None = None,

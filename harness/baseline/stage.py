@@ -17,11 +17,11 @@ from harness.baseline import siem, siem_pack, suricata
 from harness.baseline.cli import DEFAULT_FOLDER
 from harness.baseline.profile import Profile, load_profiles, profile_files
 from harness.baseline.replay import compiled
-from harness.compile import write_harness_config
-from harness.engine import EngineError, SuricataMissing, Workspace, check_rules
-from harness.errors import Finding, RuleErrors, rel
-from harness.loader import RuleSet
-from harness.packaging import sentinel
+from harness.suricata.ruleset import write_harness_config
+from harness.suricata.engine import EngineError, SuricataMissing, Workspace, check_rules
+from harness.rules.errors import Finding, RuleErrors, rel
+from harness.rules.loader import RuleSet
+from harness.formats import sentinel
 from harness.siem import kusto
 from harness.backends.settings import SiemSettings
 

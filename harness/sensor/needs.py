@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from harness.backends.suricata import SuricataBackend, address_groups
-from harness.loader import RuleSet
+from harness.rules.loader import RuleSet
 from harness.backends.logic import hunt_plan
 
 TRANSPORTS = frozenset({"ip", "tcp", "udp", "icmp", "tcp-pkt", "tcp-stream"})

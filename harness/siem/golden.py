@@ -8,7 +8,7 @@ from pathlib import Path
 from harness.backends.registry import SIEM_BACKENDS, published_siem
 from harness.backends.settings import SiemQueries, SiemSettings
 from harness.backends.spl import SplBackend
-from harness.loader import RuleSet
+from harness.rules.loader import RuleSet
 from harness.siem.targets import compile_all
 
 MACROS_FILE = "_splunk_macros.conf"
