@@ -1,4 +1,6 @@
-"""A Suricata workspace: the harness config (or a sensor's own), the compiled rules, the classification files."""
+"""A Suricata workspace: the harness config (or a sensor's own), the rules file, and the files the
+rules load (datasets, file-hash lists). The one place every caller (the case runner, build's load
+test, the inventory and baseline features) gets a folder Suricata can run in."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,10 +11,15 @@ from harness.suricata.ruleset import RULES_FILENAME, CompiledRules, compile_rule
 
 
 def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = None,
-                      compiled: CompiledRules | None = None, config: Path | None = None) -> Workspace:
-    """compiled: the rule set's Suricata text when the caller has it already (build compiles once).
-    config: replay with this suricata.yaml (a sensor's own, used where it is) instead of the harness's."""
+                      compiled: CompiledRules | None = None, config: Path | None = None,
+                      side_files: dict[str, str] | None = None) -> Workspace:
+    """compiled: the rules to run (default: the rule set's own; build passes what it compiled, the
+    features pass theirs). config: replay with this suricata.yaml (a sensor's own, used where it is)
+    instead of the harness's. side_files: name -> text written next to the rules file, where
+    Suricata 7 resolves a dataset's or filesha256 list's relative path."""
     compiled = compiled or compile_rules(ruleset)
     write_harness_config(ruleset, folder, data_dir=data_dir)
     (folder / RULES_FILENAME).write_text(compiled.text, encoding="utf-8")
+    for name, text in (side_files or {}).items():
+        (folder / name).write_text(text, encoding="utf-8")
     return Workspace(folder, compiled, ruleset.project.root, config.resolve() if config else None)
