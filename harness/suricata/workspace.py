@@ -3,11 +3,29 @@ rules load (datasets, file-hash lists). The one place every caller (the case run
 test, the inventory and baseline features) gets a folder Suricata can run in."""
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
+from harness.backends.suricata import address_groups
 from harness.rules.loader import RuleSet
 from harness.suricata.engine import Workspace
-from harness.suricata.ruleset import RULES_FILENAME, CompiledRules, compile_rules, write_harness_config
+from harness.suricata.ruleset import RULES_FILENAME, CompiledRules, compile_rules
+from harness.templating import environment
+
+
+def write_harness_config(ruleset: RuleSet, folder: Path, data_dir: Path | None = None) -> Path:
+    """Render the harness suricata.yaml (plus its classification/reference files) into folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = resources.files("harness").joinpath("data")
+    for name in ("classification.config", "reference.config"):
+        (folder / name).write_text(data.joinpath(name).read_text(encoding="utf-8"), encoding="utf-8")
+    where = data_dir or folder
+    text = environment().get_template("suricata_harness.yaml.j2").render(
+        address_groups=address_groups(ruleset.networks),
+        classification_file=where / "classification.config", reference_file=where / "reference.config")
+    path = folder / "suricata.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def prepare_workspace(ruleset: RuleSet, folder: Path, data_dir: Path | None = None,
