@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from findings import FINDINGS
 from scenario import Scenario
 from scenarios_it import IT
 from scenarios_ot import OT
@@ -111,7 +112,7 @@ def run(sc: Scenario) -> dict:
             "server": sc.server_addrs if len(sc.server_addrs) < 5 else sc.server_addrs[:2] + ["..."],
             "client": sc.client_addrs}, "run": log, "tools": {t: version(t) for t in ["tcpdump"] + sc.tools},
             "expected_alerts": sc.expect, "pcap": f"pcaps/captures/{sc.name}.pcap",
-            "bytes": pcap.stat().st_size}
+            "bytes": pcap.stat().st_size, **({"finding": FINDINGS[sc.name]} if sc.name in FINDINGS else {})}
 
 
 def main(argv: list[str]) -> int:

@@ -266,3 +266,39 @@ IT += [
              clients=["sleep 2", f"{SSH} root@{DEVICE} true"], tools=["openssh-server", "openssh-client"],
              setup=[SSHD_CONFIG]),
 ]
+
+IOT_PEER = "192.168.200.11"     # a second device of the IoT VLAN
+ANON_FTP = ("vsftpd.conf=listen=YES\nlisten_address={addr}\nanonymous_enable=YES\nlocal_enable=NO\n"
+            "anon_root={tmp}/ftproot\nsecure_chroot_dir={tmp}/empty\nbackground=NO\nseccomp_sandbox=NO\n"
+            "run_as_launching_user=NO\nnopriv_user=nobody\n")
+LOCAL_FTP = ("vsftpd.conf=listen=YES\nlisten_address={addr}\nanonymous_enable=NO\nlocal_enable=YES\n"
+             "secure_chroot_dir={tmp}/empty\nbackground=NO\nseccomp_sandbox=NO\ndelay_failed_login=0\n")
+
+IT += [
+    Scenario("mqtt-anonymous", "mosquitto_pub without a user name from a sensor to the broker", [f"{MQTT_BROKER}/24"],
+             [f"{DEVICE}/24"], servers=["mosquitto -c {tmp}/mosquitto.conf"],
+             clients=["sleep 1", f"mosquitto_pub -h {MQTT_BROKER} -t sensors/t -m 21.5"],
+             expect={"iot-mqtt-anonymous-connect": 1, "iot-mqtt-plaintext-publish": 1},
+             tools=["mosquitto", "mosquitto-clients"],
+             setup=[f"mosquitto.conf=listener 1883 {MQTT_BROKER}\nallow_anonymous true\n"]),
+    Scenario("mqtt-subscribe-credentials", "mosquitto_sub with a user name, one topic, no publish (stops after 2 s)",
+             [f"{MQTT_BROKER}/24"], [f"{DEVICE}/24"], servers=["mosquitto -c {tmp}/mosquitto.conf"],
+             clients=["sleep 1", f"mosquitto_sub -h {MQTT_BROKER} -u sensor -P s3nsor -t cmd/# -W 2"],
+             expect={"iot-mqtt-cleartext-credentials": 1}, tools=["mosquitto", "mosquitto-clients"],
+             setup=[f"mosquitto.conf=listener 1883 {MQTT_BROKER}\nallow_anonymous true\n"]),
+    Scenario("ftp-firmware-download", "curl anonymous FTP download of a firmware image from a camera's vsftpd",
+             [f"{DEVICE}/24"], [f"{CORP_WS}/8"], servers=["vsftpd {tmp}/vsftpd.conf"],
+             clients=["sleep 3", f"curl -s --max-time 5 -o /dev/null ftp://{DEVICE}/camera-fw-5.7.bin"],
+             expect={"iot-ftp-session": 1, "iot-ftp-default-credentials": 1, "iot-firmware-ftp-transfer": 1},
+             tools=["vsftpd", "curl"],
+             setup=[ANON_FTP.replace("{addr}", DEVICE), "ftproot/camera-fw-5.7.bin=FWIMAGE\n", "empty/.keep=\n"]),
+    Scenario("ftp-site-user", "curl FTP login as a site account (operator, refused: no such local user)",
+             [f"{DEVICE}/24"], [f"{CORP_WS}/8"], servers=["vsftpd {tmp}/vsftpd.conf"],
+             clients=["sleep 3", f"curl -s --max-time 5 -u operator:Site-Str0ng-7 ftp://{DEVICE}/"],
+             expect={"iot-ftp-session": 1}, tools=["vsftpd", "curl"],
+             setup=[LOCAL_FTP.replace("{addr}", DEVICE), "empty/.keep=\n"]),
+    _http("http-device-to-workstation", "a camera's curl to a web server on a corporate workstation", CORP_WS, DEVICE,
+          [f"{CURL} http://{CORP_WS}/"], {"iot-to-corporate-connection": 1}),
+    _http("http-device-to-device", "a camera's curl to another camera's web interface", DEVICE, IOT_PEER,
+          [f"{CURL} http://{DEVICE}/"], {"iot-east-west-admin-port": 1}),
+]
