@@ -330,3 +330,32 @@ IT += [_http(name, f"curl from an internet host sending the {rule} request to a 
 IT += [_http("http-exploit-lookalikes", "curl from an internet host requesting the exploited endpoints without the "
              "exploit (logout, a shell-in-a-box path, login form, GET of webLanguage, another locale form, setup.cgi)",
              DEVICE, ATTACKER, [f"{CURL} -g --path-as-is " + a.format(d=DEVICE) for a in LOOKALIKES], {})]
+
+RESOLVER = "10.0.0.53"    # the sanctioned resolver (DNS_RESOLVERS)
+DNSMASQ = "dnsmasq -d -k --no-resolv --no-hosts -i veth-s --bind-interfaces --address=/#/192.0.2.10"
+LABELS = ["mzxw6ytboi2dkmrtgq3tqojqmfrggzdfmztwq2lkmnxw6ytboi2dkmrt", "gezdgnbvgy3tqojqgezdgnbvgy3tqojqgezdgnbvgy3tq",
+          "nbswy3dpeb3w64tmmqqgc3dpnrqxoylpnbswy3dpeb3w64tmmq", "mfzwizltmrqxg2lbnfzwizltmrqxg2lbnfzwizltmrqx",
+          "onswg4tfoqqgc3lpovxhiidpmyqgczlbonswg4tfoqqgc3lp", "krugkidrovuwg2zamjzg653oebtg66bankrugkidrovuwg2z",
+          "ojswg33smqqgc5bamfzwizltmrqxg2lbojswg33smqqgc5ba", "mnqw2zlsmeqgg3dpovsca43povzgezlsmnqw2zlsmeqgg3dp"]
+SSL_SERVER = ("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=cloud.example -days 2 -keyout {tmp}/k.pem "
+              "-out {tmp}/c.pem 2>/dev/null && openssl s_server -quiet -accept {addr}:{port} -cert {tmp}/c.pem -key {tmp}/k.pem")
+SSL_CLIENT = "echo hi | timeout 5 openssl s_client -connect {addr}:{port} -servername cloud.example -quiet"
+
+IT += [
+    Scenario("dig-long-labels", "dig from a device to the sanctioned resolver: 8 names with 44-56 character base32 labels",
+             [f"{RESOLVER}/8"], [f"{DEVICE}/24"], servers=[DNSMASQ],
+             clients=["sleep 1"] + [f"dig +tries=1 +time=1 @{RESOLVER} {lab}.t.vendor.example TXT" for lab in LABELS],
+             expect={"iot-dns-tunnelling-long-label": 1}, tools=["dnsmasq-base", "bind9-dnsutils"]),
+    Scenario("dig-dynamic-dns", "dig from a device to the sanctioned resolver for a duckdns.org name",
+             [f"{RESOLVER}/8"], [f"{DEVICE}/24"], servers=[DNSMASQ],
+             clients=["sleep 1", f"dig +tries=1 +time=1 @{RESOLVER} cam-7f3a.duckdns.org A"],
+             expect={"iot-dynamic-dns-lookup": 1}, tools=["dnsmasq-base", "bind9-dnsutils"]),
+    Scenario("tls-port-4433", "openssl s_client on a device to an internet host's s_server on 4433", [f"{OUTSIDE}/24"],
+             [f"{DEVICE}/24"], servers=[SSL_SERVER.replace("{addr}", OUTSIDE).replace("{port}", "4433")],
+             clients=["sleep 6", SSL_CLIENT.replace("{addr}", OUTSIDE).replace("{port}", "4433")],
+             expect={"iot-tls-rare-port": 1}, tools=["openssl"]),
+    Scenario("tls-port-443", "the same on 443", [f"{OUTSIDE}/24"], [f"{DEVICE}/24"],
+             servers=[SSL_SERVER.replace("{addr}", OUTSIDE).replace("{port}", "443")],
+             clients=["sleep 6", SSL_CLIENT.replace("{addr}", OUTSIDE).replace("{port}", "443")],
+             tools=["openssl"]),
+]
