@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tcpdump nmap iputils-ping \
   snmp snmpd dnsmasq-base bind9-dnsutils vsftpd curl busybox mosquitto mosquitto-clients iproute2 \
-  inetutils-telnetd inetutils-telnet socat tftpd-hpa tftp-hpa libcoap3-bin openssh-server openssh-client \
+  inetutils-telnetd inetutils-telnet socat tftpd-hpa tftp-hpa libcoap3-bin openssh-server openssh-client ii openssl \
   python3-venv
 # dnp3-python 0.3.0b1 (opendnp3 bindings) is the only build PyPI has for this platform; it is yanked
 # upstream ("doesn't work properly") yet its master and outstation run: the lab works around its

@@ -359,3 +359,14 @@ IT += [
              clients=["sleep 6", SSL_CLIENT.replace("{addr}", OUTSIDE).replace("{port}", "443")],
              tools=["openssl"]),
 ]
+
+IRC_SERVER = "socat TCP-LISTEN:6667,bind={addr},reuseaddr,fork SYSTEM:'sleep 4'"   # accepts, says nothing
+IT += [
+    Scenario("irc-from-device", "the ii IRC client on a device registering with an internet host's port 6667",
+             [f"{OUTSIDE}/24"], [f"{DEVICE}/24"], servers=[IRC_SERVER.replace("{addr}", OUTSIDE)],
+             clients=["sleep 1", f"timeout 3 ii -s {OUTSIDE} -p 6667 -n cam7f3a -i {{tmp}}/irc"],
+             expect={"iot-irc-c2": 1}, tools=["ii", "socat"]),
+    Scenario("irc-from-workstation", "the same client on a corporate workstation", [f"{OUTSIDE}/24"], [f"{CORP_WS}/8"],
+             servers=[IRC_SERVER.replace("{addr}", OUTSIDE)],
+             clients=["sleep 1", f"timeout 3 ii -s {OUTSIDE} -p 6667 -n alice -i {{tmp}}/irc"], tools=["ii", "socat"]),
+]
