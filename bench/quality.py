@@ -42,6 +42,7 @@ def main(root: Path) -> int:
     real = [rid for rid, r in rows.items() if r["real_pos"] and r["real_neg"]]
     print(f"\n{len(rows)} rules, {len(verdicts)} cases; {len(real)} rules with a real positive and a real negative;"
           f" {sum(1 for rid in rows if rows[rid]['real_pos'])} with a real positive")
+    print("without a real positive and a real negative: " + (", ".join(sorted(set(rows) - set(real))) or "none"))
     return 0
 
 
