@@ -370,3 +370,15 @@ IT += [
              servers=[IRC_SERVER.replace("{addr}", OUTSIDE)],
              clients=["sleep 1", f"timeout 3 ii -s {OUTSIDE} -p 6667 -n alice -i {{tmp}}/irc"], tools=["ii", "socat"]),
 ]
+
+MGMT_HOST = "10.10.0.5"
+IT += [
+    Scenario(f"nmap-upnp-{name}", f"nmap -sU -p1900 --script upnp-info (a unicast SSDP M-SEARCH) {what}",
+             [f"{dst}/24" if dst.startswith("19") else f"{dst}/8"], [f"{src}/24" if src.startswith("19") else f"{src}/8"],
+             clients=[f"nmap -n -Pn -sU -p1900 --script upnp-info {dst}"], expect=expect, tools=["nmap"])
+    for name, what, src, dst, expect in (
+        ("device-to-internet", "from a device to an internet host", DEVICE, OUTSIDE, {"iot-ssdp-msearch-leaving-iot-vlan": 1}),
+        ("workstation-to-device", "from a workstation to a device", CORP_WS, DEVICE, {"iot-ssdp-msearch-into-iot-vlan": 1}),
+        ("mgmt-to-device", "from the management net to a device", MGMT_HOST, DEVICE, {}),
+    )
+]
