@@ -5,10 +5,13 @@ would give again and an edit misses. Only answers of successful runs are stored;
 always runs again. A read-only or damaged cache only makes validate slower, never different."""
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
+import multiprocessing
 import os
 from pathlib import Path
+from typing import Callable
 
 from harness.rules.project import CACHE
 
@@ -51,3 +54,31 @@ def bounded(known: dict, used: list[str], limit: int) -> dict:
     current = dict.fromkeys(used)
     order = list(current) + [key for key in known if key not in current]
     return {key: known[key] for key in order[:max(limit, len(current))] if key in known}
+
+
+def fork_map(func: Callable[..., list], items: list, min_batch: int, *args) -> list:
+    """func(part, *args) over parts of items, one forked process per core, results in order. func
+    answers a list with a list of the same length. Below 2 x min_batch items, one call here: a
+    forked worker costs more than it saves. fork: the workers inherit the imported checker (and a
+    test's monkeypatches) and return only the answers."""
+    workers = min(os.cpu_count() or 1, len(items) // max(min_batch, 1))
+    if workers < 2:
+        return func(items, *args) if items else []
+    size = -(-len(items) // workers)
+    parts = [items[i:i + size] for i in range(0, len(items), size)]
+    with concurrent.futures.ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("fork")) as pool:
+        return [answer for part in pool.map(func, parts, *([arg] * len(parts) for arg in args)) for answer in part]
+
+
+def answered(items: list[str], path: Path, compute: Callable[[list[str]], list], *, cache: bool = True,
+             limit: int = 100_000) -> list:
+    """compute(items)'s answers (JSON values, same order), each distinct item computed once: what
+    the cache file at path knows already is read, the rest computed (in one call) and stored."""
+    known = read_json(path) if cache else {}
+    keys = [digest(item) for item in items]
+    todo = {key: item for key, item in zip(keys, items) if key not in known}
+    if todo:
+        known.update(zip(todo, compute(list(todo.values()))))
+        if cache:
+            write_json(path, bounded(known, keys, limit))
+    return [known[key] for key in keys]

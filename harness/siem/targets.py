@@ -62,12 +62,12 @@ def check(ruleset: RuleSet, settings: SiemSettings) -> SiemCheck:
             probe = f"`{settings.splunk_eve_macro}` | where {definition.replace('$ip$', 'src_ip')}"
             findings += [Finding(rel(ruleset.project.networks_file, ruleset.project.root), 0, name, f"SPL lint: {p}")
                          for p in spl_lint.lint(probe, macros, settings.splunk_eve_macro)]
-    eql_count = 0
-    for source in ruleset.active():
-        for kind, search in _searches(compiled["eql"][source.rule.id]):
-            eql_count += 1
-            findings += [Finding(rel(source.path, ruleset.project.root), source.line("detection"), f"siem.eql.{kind}",
-                                 f"EQL parser: {problem}") for problem in eql_check.problems(search)]
+    eql = [(source, kind, search) for source in ruleset.active()
+           for kind, search in _searches(compiled["eql"][source.rule.id])]
+    eql_count = len(eql)
+    for (source, kind, _), problems in zip(eql, eql_check.check_all([q for _, _, q in eql], ruleset.project.root)):
+        findings += [Finding(rel(source.path, ruleset.project.root), source.line("detection"), f"siem.eql.{kind}",
+                             f"EQL parser: {problem}") for problem in problems]
     kql = [(source, kind, search) for source in ruleset.active()
            for kind, search in _searches(compiled["kql"][source.rule.id])]
     try:

@@ -8,10 +8,7 @@
 """
 from __future__ import annotations
 
-import concurrent.futures
 import logging
-import multiprocessing
-import os
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -21,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from harness.suricata.ruleset import CompiledRules
-from harness.rules.answers import bounded, cache_file, digest, read_json, write_json
+from harness.rules.answers import answered, cache_file, digest, fork_map
 from harness.rules.errors import Finding, RuleErrors, rel
 from harness.rules.loader import RuleSet, RuleSource
 
@@ -114,7 +111,6 @@ def load_exemptions(ruleset: RuleSet) -> tuple[dict[str, dict[str, str]], list[F
     return exemptions, problems
 
 
-CHECK_CACHE_ENTRIES = 100_000
 PARALLEL_RULES = 500   # below this, forking a second linter costs more than it saves
 
 
@@ -133,46 +129,30 @@ def _lint_lines(lines: list[str], every_checker: bool) -> list[list[list[str]] |
     return answers
 
 
-def _lint_parallel(lines: list[str], every_checker: bool) -> list[list[list[str]] | None]:
-    workers = min(os.cpu_count() or 1, -(-len(lines) // PARALLEL_RULES))
-    if workers < 2:
-        return _lint_lines(lines, every_checker) if lines else []
-    size = -(-len(lines) // workers)
-    parts = [lines[i:i + size] for i in range(0, len(lines), size)]
-    # fork: the workers inherit the imported linter and the disabled logging; each returns only
-    # small lists. suricata-check is per rule (no check looks at another rule), so splitting the
-    # file changes no answer.
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return [answer for part in pool.map(_lint_lines, parts, [every_checker] * len(parts)) for answer in part]
-
-
 def lint_rules(lines: list[str], root: Path, every_checker: bool = False, *, cache: bool = True) -> list[list[list[str]] | None]:
     """_lint_lines for every rule line, each distinct rule text linted once per suricata-check
     version and checker set: answers are cached per rule in root/.iotdetect-cache/ (the linter
-    takes ~1 ms a rule, 10k rules ~10 s), the rest are linted one process per core."""
+    takes ~1 ms a rule, 10k rules ~10 s), the rest are linted one process per core (suricata-check
+    is per rule: no check looks at another rule, so splitting the file changes no answer)."""
     try:
         tool = metadata.version("suricata-check")
     except metadata.PackageNotFoundError as exc:
         raise ToolMissing("suricata-check is not installed (make python)") from exc
     setting = "every" if every_checker else ",".join(GATING_CHECKERS)
     path = cache_file(root, f"suricata-check-{digest(tool, setting)[:16]}.json")
-    known = read_json(path) if cache else {}
-    keys = [digest(line) for line in lines]
-    todo = {key: line for key, line in zip(keys, lines) if key not in known}
-    if todo:
+
+    def lint(todo: list[str]) -> list:
         previous = logging.root.manager.disable
         # It logs every finding again, a note at import, and an error for each rule its parser
         # refuses; the last come back as None instead.
         logging.disable(logging.ERROR)
         try:
-            known.update(zip(todo, _lint_parallel(list(todo.values()), every_checker)))
+            return fork_map(_lint_lines, todo, PARALLEL_RULES, every_checker)
         except ImportError as exc:
             raise ToolMissing("suricata-check is not installed (make python)") from exc
         finally:
             logging.disable(previous)
-        if cache:
-            write_json(path, bounded(known, keys, CHECK_CACHE_ENTRIES))
-    return [known[key] for key in keys]
+    return answered(lines, path, lint, cache=cache)
 
 
 def suricata_check(ruleset: RuleSet, compiled: CompiledRules, every_checker: bool = False) -> LintResult:

@@ -1,9 +1,10 @@
 """`suricata -T` of a whole workspace, answered from the cache when exactly these inputs loaded
 before: on 10k rules the load test costs Suricata ~3 s of CPU, and validate and build each run it.
 
-The key is the rules text, the config with the workspace's own (temporary) folder name taken out,
-the classification/reference files, the arguments, and the binary's path, size and mtime (an
-upgraded Suricata misses). Only a clean load (exit 0, every rule loaded) is stored, with its output,
+The key is every file of the workspace (rules, config, classification/reference files, side files
+such as datasets) with the workspace's own temporary folder name taken out, the arguments, and the
+binary's path, size and mtime (an upgraded Suricata misses). A sensor's own config (which may
+include files elsewhere) is never cached. Only a clean load (exit 0, every rule loaded) is stored, with its output,
 so a cached answer yields the same warnings for validate; a failing load always runs again and
 reports as before."""
 from __future__ import annotations
@@ -19,11 +20,11 @@ NAME = "suricata-load.json"
 
 
 def _key(workspace: Workspace, binary: str) -> str:
-    folder = str(workspace.folder)
-    parts = [workspace.rules.read_bytes(), workspace.config.read_text(encoding="utf-8").replace(folder, "<workspace>")]
-    for name in ("classification.config", "reference.config"):
-        extra = workspace.folder / name
-        parts.append(extra.read_bytes() if extra.is_file() else b"")
+    folder = str(workspace.folder).encode()
+    parts: list[str | bytes] = []
+    for path in sorted(workspace.folder.iterdir()):   # config, rules, classification, side files
+        if path.is_file():
+            parts += [path.name, path.read_bytes().replace(folder, b"<workspace>")]
     info = os.stat(binary)
     args = suricata_args("<config>", "<rules>", "<log>", test=True)
     return digest(*parts, binary, f"{info.st_size}:{info.st_mtime_ns}", "\0".join(args))
