@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.backends.base import TemplateBackend
+from harness.backends.logic import hunt_plan
 from harness.backends.registry import SIEM_BACKENDS, published_siem
 from harness.backends.settings import SiemQueries, SiemSettings
 from harness.backends.spl import SplBackend
@@ -16,8 +18,16 @@ def compile_all(ruleset: RuleSet, settings: SiemSettings,
                 backends: tuple[str, ...] | None = None) -> dict[str, dict[str, SiemQueries]]:
     """backend name -> rule id -> queries, for the active rules (deprecated ones get no search).
     Default: the published SIEM languages."""
-    return {name: {s.rule.id: SIEM_BACKENDS[name]().compile(s.rule, ruleset.networks, settings)
-                   for s in ruleset.active()} for name in backends or published_siem()}
+    names = backends or published_siem()
+    instances = {name: SIEM_BACKENDS[name]() for name in names}
+    compiled: dict[str, dict[str, SiemQueries]] = {name: {} for name in names}
+    for source in ruleset.active():
+        planned = hunt_plan(source.rule)   # once per rule, not once per language
+        for name, backend in instances.items():
+            compiled[name][source.rule.id] = (
+                backend.compile_planned(source.rule, planned, ruleset.networks, settings)
+                if isinstance(backend, TemplateBackend) else backend.compile(source.rule, ruleset.networks, settings))
+    return compiled
 
 
 @dataclass(frozen=True)
