@@ -1,6 +1,7 @@
 """`iotdetect build`: compile every target into an output folder, all or nothing."""
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -51,4 +52,10 @@ def build(ruleset: RuleSet, out: Path, *, verify_with_suricata: bool = True) -> 
                     check_rules_cached(prepare_workspace(ruleset, Path(tmp), compiled=staged["suricata"]))
                 except SuricataMissing:
                     pass  # the CLI warns; the text itself is still valid
-    return sorted(p for p in out.rglob("*") if p.is_file())
+    return _files(out)
+
+
+def _files(folder: Path) -> list[Path]:
+    """Every file below folder, sorted (os.walk: the directory listing says which entries are
+    files, where rglob + is_file() stats each of a 10k-rule build's 50,000 files again)."""
+    return sorted(Path(top) / name for top, _, names in os.walk(folder) for name in names)
