@@ -5,10 +5,8 @@ would give again and an edit misses. Only answers of successful runs are stored;
 always runs again. A read-only or damaged cache only makes validate slower, never different."""
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
 import json
-import multiprocessing
 import os
 from pathlib import Path
 from typing import Callable
@@ -54,20 +52,6 @@ def bounded(known: dict, used: list[str], limit: int) -> dict:
     current = dict.fromkeys(used)
     order = list(current) + [key for key in known if key not in current]
     return {key: known[key] for key in order[:max(limit, len(current))] if key in known}
-
-
-def fork_map(func: Callable[..., list], items: list, min_batch: int, *args) -> list:
-    """func(part, *args) over parts of items, one forked process per core, results in order. func
-    answers a list with a list of the same length. Below 2 x min_batch items, one call here: a
-    forked worker costs more than it saves. fork: the workers inherit the imported checker (and a
-    test's monkeypatches) and return only the answers."""
-    workers = min(os.cpu_count() or 1, len(items) // max(min_batch, 1))
-    if workers < 2:
-        return func(items, *args) if items else []
-    size = -(-len(items) // workers)
-    parts = [items[i:i + size] for i in range(0, len(items), size)]
-    with concurrent.futures.ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("fork")) as pool:
-        return [answer for part in pool.map(func, parts, *([arg] * len(parts) for arg in args)) for answer in part]
 
 
 def answered(items: list[str], path: Path, compute: Callable[[list[str]], list], *, cache: bool = True,

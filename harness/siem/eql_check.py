@@ -7,7 +7,8 @@ from __future__ import annotations
 from importlib import metadata
 from pathlib import Path
 
-from harness.rules.answers import answered, cache_file, digest, fork_map
+from harness.rules.answers import answered, cache_file, digest
+from harness.rules.parallel import fork_map
 
 PARALLEL_QUERIES = 300   # below this, forking a second parser costs more than it saves
 

@@ -10,8 +10,12 @@ from harness.backends.settings import SiemQueries, SiemSettings
 from harness.backends.spl import SplBackend
 from harness.rules.errors import Finding, rel
 from harness.rules.loader import RuleSet
+from harness.rules.parallel import fork_chunks
 from harness.siem import eql_check, kusto, spl_lint
 from harness.siem.spl_fields import output_fields
+
+
+PARALLEL_RULES = 1000   # per forked worker at least: below, a fork costs more than it saves
 
 
 def compile_all(ruleset: RuleSet, settings: SiemSettings,
@@ -19,15 +23,21 @@ def compile_all(ruleset: RuleSet, settings: SiemSettings,
     """backend name -> rule id -> queries, for the active rules (deprecated ones get no search).
     Default: the published SIEM languages."""
     names = backends or published_siem()
-    instances = {name: SIEM_BACKENDS[name]() for name in names}
-    compiled: dict[str, dict[str, SiemQueries]] = {name: {} for name in names}
-    for source in ruleset.active():
-        planned = hunt_plan(source.rule)   # once per rule, not once per language
-        for name, backend in instances.items():
-            compiled[name][source.rule.id] = (
+    active = ruleset.active()
+
+    def chunk(start: int, stop: int) -> list[tuple[SiemQueries, ...]]:
+        instances = [SIEM_BACKENDS[name]() for name in names]
+        answers = []
+        for source in active[start:stop]:
+            planned = hunt_plan(source.rule)   # once per rule, not once per language
+            answers.append(tuple(
                 backend.compile_planned(source.rule, planned, ruleset.networks, settings)
-                if isinstance(backend, TemplateBackend) else backend.compile(source.rule, ruleset.networks, settings))
-    return compiled
+                if isinstance(backend, TemplateBackend) else backend.compile(source.rule, ruleset.networks, settings)
+                for backend in instances))
+        return answers
+    per_rule = fork_chunks(len(active), chunk, PARALLEL_RULES)
+    return {name: {source.rule.id: queries[index] for source, queries in zip(active, per_rule)}
+            for index, name in enumerate(names)}
 
 
 @dataclass(frozen=True)

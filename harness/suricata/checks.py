@@ -18,7 +18,8 @@ from pathlib import Path
 import yaml
 
 from harness.suricata.ruleset import CompiledRules
-from harness.rules.answers import answered, cache_file, digest, fork_map
+from harness.rules.answers import answered, cache_file, digest
+from harness.rules.parallel import fork_map
 from harness.rules.errors import Finding, RuleErrors, rel
 from harness.rules.loader import RuleSet, RuleSource
 
