@@ -69,13 +69,17 @@ def check(ruleset: RuleSet, settings: SiemSettings) -> SiemCheck:
     compiled = compile_all(ruleset, settings)
     macros = SplBackend().macros(ruleset.networks, settings)
     findings: list[Finding] = []
-    spl_count = 0
-    for source in ruleset.active():
+    spl = [(source, kind, search) for source in ruleset.active()
+           for kind, search in _searches(compiled["spl"][source.rule.id])]
+    spl_count = len(spl)
+    linted = spl_lint.lint_all([q for _, _, q in spl], macros, settings.splunk_eve_macro, ruleset.project.root)
+    by_rule: dict[str, list[Finding]] = {}
+    for (source, kind, _), problems in zip(spl, linted):
         where = (rel(source.path, ruleset.project.root), source.line("detection"))
-        for kind, search in _searches(compiled["spl"][source.rule.id]):
-            spl_count += 1
-            findings += [Finding(*where, f"siem.spl.{kind}", f"SPL lint: {problem}")
-                         for problem in spl_lint.lint(search, macros, settings.splunk_eve_macro)]
+        by_rule.setdefault(source.rule.id, []).extend(Finding(*where, f"siem.spl.{kind}", f"SPL lint: {problem}")
+                                                      for problem in problems)
+    for source in ruleset.active():   # per rule: its lint findings, then its suppression check
+        findings += by_rule.get(source.rule.id, [])
         findings += _suppress_fields(source, compiled["spl"][source.rule.id].alert, ruleset.project.root)
     for name, (definition, args) in macros.items():
         if args:   # a network macro: lint its expression as it is used inside `where`
