@@ -29,7 +29,7 @@ def _problems_of(queries: list[str]) -> list[list[str]]:
 
 
 def check_all(queries: list[str], root: Path, *, cache: bool = True) -> list[list[str]]:
-    """problems() of every query. The parser (lark, pure Python) takes ~5 ms a query and a 10k-rule
+    """problems() of every query. The parser (lark, pure Python) takes ~2 ms a query and a 10k-rule
     library emits ~17k: answers are cached per query in root/.iotdetect-cache/ (keyed by the eql
     version and this module's source, which sets the dialect), the rest parsed one process per core."""
     fingerprint = digest(metadata.version("eql"), Path(__file__).read_bytes())[:16]
