@@ -1,7 +1,7 @@
-"""Run by bench/e2e.py inside bench/.venv-sigma: convert every Sigma rule in a folder with one
+"""Run by bench/e2e.py (with the `sigma` extra installed): convert every Sigma rule in a folder with one
 pySigma backend (no pipeline: the generic field names, as iotdetect's own EVE names are generic).
 
-    bench/.venv-sigma/bin/python bench/sigma_convert.py splunk|kusto FOLDER
+    .venv/bin/python bench/sigma_convert.py splunk|kusto FOLDER
 """
 import sys
 from pathlib import Path

@@ -153,10 +153,16 @@ class TemplateBackend:
         return {}
 
     def compile(self, rule: Rule, networks: Networks, settings: SiemSettings) -> SiemQueries:
+        return self.compile_planned(rule, L.hunt_plan(rule), networks, settings)
+
+    def compile_planned(self, rule: Rule, planned: tuple[L.HuntPlan | None, str | None], networks: Networks,
+                        settings: SiemSettings) -> SiemQueries:
+        """compile() given the rule's L.hunt_plan (a pure function of the rule, the same for every
+        language: siem.targets works it out once per rule for all of them)."""
         env = environment()
         common = self.common(rule, settings)
         alert = env.get_template(f"{self.name}_alert.j2").render(**common).strip()
-        plan, reason = L.hunt_plan(rule)
+        plan, reason = planned
         if plan is None:
             return SiemQueries(alert, None, reason)
         renderer = self.renderer(networks, settings)

@@ -28,6 +28,9 @@ class RuleErrors(Exception):
 
 
 def rel(path: Path, root: Path | None = None) -> str:
+    text, base = str(path), str(root or Path.cwd())
+    if base != "/" and text.startswith(base + "/"):   # the usual case, without relative_to's parsing
+        return text[len(base) + 1:]
     try:
         return str(path.relative_to(root or Path.cwd()))
     except ValueError:

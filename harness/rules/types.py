@@ -32,6 +32,8 @@ def unsafe_characters(value: str, allowed: str = "") -> list[str]:
     which reorder what a reviewer sees; U+FEFF), separators other than the space (U+2028/U+2029
     break lines for YAML and str.splitlines; U+00A0), surrogates and unassigned code points. Splunk
     .conf writing and Suricata's msg refuse the same set, so nothing is refused later than here."""
+    if value.isprintable():   # the usual case in one C call: no character can be flagged
+        return []
     return sorted({c for c in value if c not in allowed and c != " " and not c.isprintable()})
 
 

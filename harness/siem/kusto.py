@@ -76,6 +76,9 @@ def diagnostics(answer: dict) -> list[KustoDiagnostic]:
 CACHE_DIR = ".iotdetect-cache"
 CACHE_ENTRIES = 100_000
 PARALLEL_QUERIES = 1000   # below this, a second node start-up (~0.5 s) costs more than it saves
+# Queries per node process: a batch finishes well inside CHECK_TIMEOUT even on a loaded machine
+# (10k-rule libraries once sent 8k queries to each of two processes, which then timed out).
+BATCH_QUERIES = 1000
 
 
 def _fingerprint(schema: TableSchema, home: Path, functions: list[dict] | None = None) -> str:
@@ -98,15 +101,26 @@ def _run(queries: list[str], schema: TableSchema, home: Path, functions: list[di
     return [answer["diagnostics"] for answer in json.loads(result.stdout)]
 
 
-def _run_parallel(queries: list[str], schema: TableSchema, home: Path,
-                  functions: list[dict] | None) -> list[list[dict]]:
-    workers = min(os.cpu_count() or 1, -(-len(queries) // PARALLEL_QUERIES))
-    if workers < 2:
-        return _run(queries, schema, home, functions) if queries else []
-    size = -(-len(queries) // workers)
+def _run_parallel(queries: list[str], schema: TableSchema, home: Path, functions: list[dict] | None,
+                  done=None) -> list[list[dict]]:
+    """Batches of at most BATCH_QUERIES, one node process per core at a time; done(batch, answers)
+    is told of every finished batch (so a later failure keeps what was checked)."""
+    if len(queries) < PARALLEL_QUERIES:
+        answers = _run(queries, schema, home, functions) if queries else []
+        if done and queries:
+            done(queries, answers)
+        return answers
+    workers = os.cpu_count() or 1
+    size = min(BATCH_QUERIES, -(-len(queries) // workers))
+    batches = [queries[i:i + size] for i in range(0, len(queries), size)]
+
+    def one(batch: list[str]) -> list[list[dict]]:
+        answers = _run(batch, schema, home, functions)
+        if done:
+            done(batch, answers)
+        return answers
     with ThreadPoolExecutor(workers) as pool:   # threads only wait on node processes
-        parts = pool.map(lambda i: _run(queries[i:i + size], schema, home, functions), range(0, len(queries), size))
-        return [answer for part in parts for answer in part]
+        return [answer for part in pool.map(one, batches) for answer in part]
 
 
 def _read_cache(path: Path) -> dict[str, list[dict]]:
@@ -137,11 +151,16 @@ def check_kql(queries: list[str], schema: TableSchema, root: Path, functions: li
     keys = [hashlib.sha256(q.encode()).hexdigest() for q in queries]
     todo = {key: query for key, query in zip(keys, queries) if key not in known}
     if todo:
-        known.update(zip(todo, _run_parallel(list(todo.values()), schema, home, functions)))
-        if cache:   # this run's queries first, then older ones up to a bound (edits leave old queries)
-            kept = dict.fromkeys(keys) | dict.fromkeys(known)
-            limit = max(CACHE_ENTRIES, len(keys))
-            _write_cache(cache_file, {key: known[key] for key in list(kept)[:limit]})
+        def done(batch: list[str], answers: list[list[dict]]) -> None:   # dict updates are atomic
+            known.update((hashlib.sha256(q.encode()).hexdigest(), a) for q, a in zip(batch, answers))
+        try:
+            _run_parallel(list(todo.values()), schema, home, functions, done)
+        finally:
+            if cache:   # this run's queries first, then older ones up to a bound (edits leave old queries);
+                # after a failure (a time-out), the batches that finished are kept for the next run
+                kept = dict.fromkeys(k for k in keys if k in known) | dict.fromkeys(known)
+                limit = max(CACHE_ENTRIES, len(keys))
+                _write_cache(cache_file, {key: known[key] for key in list(kept)[:limit]})
     return [diagnostics({"diagnostics": known[key]}) for key in keys]
 
 

@@ -8,8 +8,12 @@ integration test (tests/test_siem_splunk_live.py).
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+from harness.rules.answers import answered, cache_file, digest
 
 ALLOWED_COMMANDS = {"where", "eval", "stats", "streamstats", "eventstats", "sort", "search", "table", "fields",
                     "rename", "dedup", "fillnull", "bin",
@@ -124,3 +128,13 @@ def _macro_problems(call: str, macros: dict[str, tuple[str, tuple[str, ...]]]) -
     given = 0 if arguments is None else len(arguments.split(","))
     wanted = len(macros[name][1])
     return [] if given == wanted else [f"macro `{name}` takes {wanted} argument(s), got {given}"]
+
+
+def lint_all(searches: list[str], macros: dict[str, tuple[str, tuple[str, ...]]], base_macro: str, root: Path, *,
+             cache: bool = True) -> list[list[str]]:
+    """lint() of every search, each distinct search linted once per version of this module and
+    set of macros (~0.13 ms a search, 20k searches in a 10k-rule library): answers are cached in
+    root/.iotdetect-cache/ like the parsers' (harness/rules/answers.py)."""
+    fingerprint = digest(Path(__file__).read_bytes(), json.dumps(macros, sort_keys=True), base_macro)[:16]
+    return answered(searches, cache_file(root, f"spl-lint-{fingerprint}.json"),
+                    lambda todo: [lint(search, macros, base_macro) for search in todo], cache=cache)

@@ -9,12 +9,26 @@ the Suricata output.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from harness.rules.loader import RuleSet
 from harness.backends.settings import SiemSettings
 from harness.siem.golden import macros_conf
 from harness.siem.targets import compile_all
+
+
+def _write(path: Path, text: str) -> None:
+    """Path.write_text's bytes (UTF-8, "\n" kept: POSIX) without its text-file wrapper: a 10k-rule
+    build writes 50,000 of these files, and the wrapper was a third of the time per file."""
+    data = text.encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def stage_siem(ruleset: RuleSet, folder: Path, release: str, settings: SiemSettings | None = None) -> None:
@@ -30,7 +44,7 @@ def stage_siem(ruleset: RuleSet, folder: Path, release: str, settings: SiemSetti
             for kind, text in (("alert", queries.alert), ("hunt", queries.hunt)):
                 if text:
                     name = f"{rule_id}.{kind}.{language}"
-                    (target / name).write_text(text + "\n", encoding="utf-8")
+                    _write(target / name, text + "\n")
                     entry["files"].append(f"{language}/{name}")
     (folder / "siem" / "spl" / "macros.conf").write_text(macros_conf(ruleset, settings), encoding="utf-8")
     schema = {"table": settings.schema.table, "release": release,

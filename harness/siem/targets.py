@@ -3,21 +3,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.backends.base import TemplateBackend
+from harness.backends.logic import hunt_plan
 from harness.backends.registry import SIEM_BACKENDS, published_siem
 from harness.backends.settings import SiemQueries, SiemSettings
 from harness.backends.spl import SplBackend
 from harness.rules.errors import Finding, rel
 from harness.rules.loader import RuleSet
+from harness.rules.parallel import fork_chunks
 from harness.siem import eql_check, kusto, spl_lint
 from harness.siem.spl_fields import output_fields
+
+
+PARALLEL_RULES = 1000   # per forked worker at least: below, a fork costs more than it saves
 
 
 def compile_all(ruleset: RuleSet, settings: SiemSettings,
                 backends: tuple[str, ...] | None = None) -> dict[str, dict[str, SiemQueries]]:
     """backend name -> rule id -> queries, for the active rules (deprecated ones get no search).
     Default: the published SIEM languages."""
-    return {name: {s.rule.id: SIEM_BACKENDS[name]().compile(s.rule, ruleset.networks, settings)
-                   for s in ruleset.active()} for name in backends or published_siem()}
+    names = backends or published_siem()
+    active = ruleset.active()
+
+    def chunk(start: int, stop: int) -> list[tuple[SiemQueries, ...]]:
+        instances = [SIEM_BACKENDS[name]() for name in names]
+        answers = []
+        for source in active[start:stop]:
+            planned = hunt_plan(source.rule)   # once per rule, not once per language
+            answers.append(tuple(
+                backend.compile_planned(source.rule, planned, ruleset.networks, settings)
+                if isinstance(backend, TemplateBackend) else backend.compile(source.rule, ruleset.networks, settings)
+                for backend in instances))
+        return answers
+    per_rule = fork_chunks(len(active), chunk, PARALLEL_RULES)
+    return {name: {source.rule.id: queries[index] for source, queries in zip(active, per_rule)}
+            for index, name in enumerate(names)}
 
 
 @dataclass(frozen=True)
@@ -49,25 +69,29 @@ def check(ruleset: RuleSet, settings: SiemSettings) -> SiemCheck:
     compiled = compile_all(ruleset, settings)
     macros = SplBackend().macros(ruleset.networks, settings)
     findings: list[Finding] = []
-    spl_count = 0
-    for source in ruleset.active():
+    spl = [(source, kind, search) for source in ruleset.active()
+           for kind, search in _searches(compiled["spl"][source.rule.id])]
+    spl_count = len(spl)
+    linted = spl_lint.lint_all([q for _, _, q in spl], macros, settings.splunk_eve_macro, ruleset.project.root)
+    by_rule: dict[str, list[Finding]] = {}
+    for (source, kind, _), problems in zip(spl, linted):
         where = (rel(source.path, ruleset.project.root), source.line("detection"))
-        for kind, search in _searches(compiled["spl"][source.rule.id]):
-            spl_count += 1
-            findings += [Finding(*where, f"siem.spl.{kind}", f"SPL lint: {problem}")
-                         for problem in spl_lint.lint(search, macros, settings.splunk_eve_macro)]
+        by_rule.setdefault(source.rule.id, []).extend(Finding(*where, f"siem.spl.{kind}", f"SPL lint: {problem}")
+                                                      for problem in problems)
+    for source in ruleset.active():   # per rule: its lint findings, then its suppression check
+        findings += by_rule.get(source.rule.id, [])
         findings += _suppress_fields(source, compiled["spl"][source.rule.id].alert, ruleset.project.root)
     for name, (definition, args) in macros.items():
         if args:   # a network macro: lint its expression as it is used inside `where`
             probe = f"`{settings.splunk_eve_macro}` | where {definition.replace('$ip$', 'src_ip')}"
             findings += [Finding(rel(ruleset.project.networks_file, ruleset.project.root), 0, name, f"SPL lint: {p}")
                          for p in spl_lint.lint(probe, macros, settings.splunk_eve_macro)]
-    eql_count = 0
-    for source in ruleset.active():
-        for kind, search in _searches(compiled["eql"][source.rule.id]):
-            eql_count += 1
-            findings += [Finding(rel(source.path, ruleset.project.root), source.line("detection"), f"siem.eql.{kind}",
-                                 f"EQL parser: {problem}") for problem in eql_check.problems(search)]
+    eql = [(source, kind, search) for source in ruleset.active()
+           for kind, search in _searches(compiled["eql"][source.rule.id])]
+    eql_count = len(eql)
+    for (source, kind, _), problems in zip(eql, eql_check.check_all([q for _, _, q in eql], ruleset.project.root)):
+        findings += [Finding(rel(source.path, ruleset.project.root), source.line("detection"), f"siem.eql.{kind}",
+                             f"EQL parser: {problem}") for problem in problems]
     kql = [(source, kind, search) for source in ruleset.active()
            for kind, search in _searches(compiled["kql"][source.rule.id])]
     try:
