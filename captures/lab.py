@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scenarios_scans import scan_scenarios
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "pcaps" / "captures"
 MANIFEST = Path(__file__).resolve().parent / "manifest.json"
@@ -41,6 +43,7 @@ class Scenario:
     tools: list[str] = field(default_factory=list)          # Debian packages whose versions the manifest records
     setup: list[str] = field(default_factory=list)          # files: "path=content" under the scenario's tmp dir
     server_sysctl: list[str] = field(default_factory=list)
+    capture_filter: str = "not arp and not icmp6"            # tcpdump filter on the device side
 
 
 def _nmap(flags: str, target: str = "192.168.200.10") -> str:
@@ -135,6 +138,8 @@ SCENARIOS = [
              setup=["mosquitto.conf=listener 1883 192.168.200.2\nallow_anonymous true\n"]),
 ]
 
+SCENARIOS += scan_scenarios(Scenario)
+
 
 def sh(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
@@ -177,7 +182,7 @@ def run(sc: Scenario) -> dict:
         for s in sc.server_sysctl:
             sh(["ip", "netns", "exec", server, "sysctl", "-qw", s])
         dump = subprocess.Popen(["ip", "netns", "exec", server, "timeout", "90", "tcpdump", "-i", "veth-s", "-U", "-s", "0",
-                                 "-w", str(pcap), "not arp and not icmp6"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                 "-w", str(pcap), sc.capture_filter], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         procs.append(dump)
         time.sleep(1.0)
         for cmd in sc.servers:
