@@ -121,7 +121,7 @@ def test_a_port_unreachable_within_one_family_gets_its_quoted_addresses_rewritte
     from scapy.layers.inet import IPerror, UDPerror
     from scapy.layers.inet6 import ICMPv6DestUnreach, IPerror6
     from scapy.utils import checksum
-    from harness.pcapshift import _rewrite
+    from harness.suricata.pcapshift import _rewrite
     quoted = bytes(IP(src="10.1.1.50", dst="192.168.200.10", ttl=43) / UDP(sport=44892, dport=3))
     reply = Ether(bytes(Ether() / IP(src="192.168.200.10", dst="10.1.1.50") / ICMP(type=3, code=3) / quoted[:28]))
     moved = _rewrite(reply, {"10.1.1.50": "203.0.113.1", "192.168.200.10": "203.0.113.2"}, 1)
