@@ -26,6 +26,7 @@ from findings import FINDINGS
 from scenario import Scenario
 from scenarios_it import IT
 from scenarios_ot import OT
+from scenarios_scans import scan_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "pcaps" / "captures"
@@ -33,7 +34,7 @@ MANIFEST = Path(__file__).resolve().parent / "manifest.json"
 PREFIX = "iotq"
 LAB_PY = Path(__file__).resolve().parent / ".venv" / "bin" / "python"
 CLIENTS = Path(__file__).resolve().parent / "clients"
-SCENARIOS = IT + OT
+SCENARIOS = IT + OT + scan_scenarios(Scenario)
 
 
 def sh(cmd: list[str], **kw) -> subprocess.CompletedProcess:
@@ -85,7 +86,7 @@ def run(sc: Scenario) -> dict:
         for s in sc.server_sysctl:
             sh(["ip", "netns", "exec", server, "sysctl", "-qw", s])
         dump = subprocess.Popen(["ip", "netns", "exec", server, "timeout", "90", "tcpdump", "-i", "veth-s", "-U", "-s", "0",
-                                 "-w", str(pcap), "not arp and not icmp6 and not ip6 multicast"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                 "-w", str(pcap), sc.capture_filter], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         procs.append(dump)
         time.sleep(1.0)
         for cmd in sc.servers:

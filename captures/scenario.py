@@ -20,6 +20,7 @@ class Scenario:
     tools: list[str] = field(default_factory=list)          # Debian packages whose versions the manifest records
     setup: list[str] = field(default_factory=list)          # files: "path=content" under the scenario's tmp dir
     server_sysctl: list[str] = field(default_factory=list)
+    capture_filter: str = "not arp and not icmp6 and not ip6 multicast"   # tcpdump filter on the device side
 
 
 def _nmap(flags: str, target: str = "192.168.200.10") -> str:

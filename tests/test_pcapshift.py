@@ -113,3 +113,23 @@ def test_a_scans_port_unreachable_moves_between_families_with_the_packet_it_quot
     back = _rewrite(moved, {v: k for k, v in hosts.items()}, 1)
     assert (back[ICMP].type, back[ICMP].code) == (3, 3)
     assert (back[IPerror].src, back[UDPerror].dport) == ("10.1.1.50", 161)
+
+
+def test_a_port_unreachable_within_one_family_gets_its_quoted_addresses_rewritten_too():
+    """Suricata files an ICMP error under the flow of the datagram it quotes: a stale quote starts a
+    flow of its own, and udp-port-scan's once-per-probe flowbit then counts a whole scan once."""
+    from scapy.layers.inet import IPerror, UDPerror
+    from scapy.layers.inet6 import ICMPv6DestUnreach, IPerror6
+    from scapy.utils import checksum
+    from harness.suricata.pcapshift import _rewrite
+    quoted = bytes(IP(src="10.1.1.50", dst="192.168.200.10", ttl=43) / UDP(sport=44892, dport=3))
+    reply = Ether(bytes(Ether() / IP(src="192.168.200.10", dst="10.1.1.50") / ICMP(type=3, code=3) / quoted[:28]))
+    moved = _rewrite(reply, {"10.1.1.50": "203.0.113.1", "192.168.200.10": "203.0.113.2"}, 1)
+    assert (moved[IP].src, moved[IPerror].src, moved[IPerror].dst) == ("203.0.113.2", "203.0.113.1", "203.0.113.2")
+    assert (moved[IPerror].len, moved[UDPerror].dport) == (28, 3)         # the quote's own lengths kept
+    assert checksum(bytes(moved[IPerror])[:20]) == 0                      # quoted header checksum valid
+    assert checksum(bytes(moved[ICMP])) == 0
+    v6 = Ether(bytes(Ether() / IPv6(src="2001:db8:200::10", dst="2001:db8:10::50") / ICMPv6DestUnreach(code=4)
+                     / IPv6(src="2001:db8:10::50", dst="2001:db8:200::10") / UDP(sport=40000, dport=7)))
+    moved6 = _rewrite(v6, {"2001:db8:10::50": "2001:db8:c000::50", "2001:db8:200::10": "2001:db8:200::20"}, 1)
+    assert (moved6[IPerror6].src, moved6[IPerror6].dst) == ("2001:db8:c000::50", "2001:db8:200::20")

@@ -152,21 +152,12 @@ def test_suricata_update_disables_no_rule_with_configured_stock(configured, rule
     assert results["configured"] == (count, 0)
 
 
-# Stateless scan rules: every probe is its own flow, so under autofp the probes reach the threshold
-# out of packet order and the count can flip (measured: 1-30 wrong verdicts a run). Known open defect
-# (issue 9/10 notes): these need the one-flow redesign the older threshold rules got. Their verdicts
-# are still compared in the harness runmode by the rule-case sweep.
-RUNMODE_DEPENDENT = {"tcp-fin-scan", "tcp-xmas-scan", "tcp-null-scan", "tcp-ack-scan", "udp-port-scan",
-                     "udp-port-scan-ipv6", "icmp-echo-sweep", "icmpv6-echo-sweep"}
-
-
 def test_every_case_gives_the_harness_verdict_on_configured_stock_in_autofp(configured, ruleset, tmp_path):
     """The whole sweep once, plus every threshold rule's cases THRESHOLD_REPEATS times, in one batch
     (each replay days after the previous one, so no state counts across them)."""
     text = configured.read_text()
     assert not re.search(r"^runmode:", text, re.M)           # the stock default: autofp for pcap files
     refs = all_refs(ruleset)
-    assert RUNMODE_DEPENDENT <= {s.rule.id for s in ruleset.sources}   # the exemption names real rules
     # type limit, count 1 alerts once per window in any order; the counting types are what order can flip.
     thresholded = {s.rule.id for s in ruleset.sources
                    if s.rule.detection.threshold and s.rule.detection.threshold.type != "limit"}
@@ -185,7 +176,7 @@ def test_every_case_gives_the_harness_verdict_on_configured_stock_in_autofp(conf
     wrong = []
     for (ref, n), job in zip(jobs_refs, jobs):
         actual = dict(collections.Counter(r["alert"]["signature_id"] for r in alerts(read_eve(job.outdir))))
-        if actual != ref.expected(ruleset) and ref.suite not in RUNMODE_DEPENDENT:
+        if actual != ref.expected(ruleset):
             wrong.append(f"{job.key}: expected {ref.expected(ruleset)}, got {actual}")
     assert len(jobs) >= len(refs) + 20 * THRESHOLD_REPEATS
     assert wrong == []

@@ -299,7 +299,7 @@ RAW_OPTION_KEYWORDS = ("dsize", "ttl", "itype", "icode", "ack", "seq", "window",
                        "byte_test", "byte_jump", "stream_size", "app-layer-event", "modbus", "dnp3_func",
                        "dnp3_ind", "dnp3_obj", "enip_command", "cip_service", "ssh.proto", "tls.version",
                        "fast_pattern", "flowbits", "detection_filter", "snmp.pdu_type", "ip_proto",
-                       "tcp.mss", "fragbits", "id", "ipopts")
+                       "tcp.mss", "fragbits", "id", "ipopts", "xbits")
 RawKeyword = Literal[RAW_OPTION_KEYWORDS]  # type: ignore[valid-type]
 
 

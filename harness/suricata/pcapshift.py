@@ -127,6 +127,7 @@ def _rewrite(packet, mapping: dict[str, str], number: int):
     layer = packet.getlayer(IP) or packet.getlayer(IPv6)
     if fam_src == fam_old:
         layer.src, layer.dst = new_src, new_dst
+        _requote(layer, mapping)
         for cls, fields in ((IP, ("chksum", "len")), (TCP, ("chksum",)), (UDP, ("chksum", "len"))):
             if cls in packet:
                 for name in fields:
@@ -191,6 +192,30 @@ def _icmp_across(upper, family: int, number: int, mapping: dict[str, str]):
         return ICMP(type=3, code=_UNREACH_6_TO_4[upper.code]) / bytes(quoted)
     raise RewriteError(f"packet {number}: {upper.summary()} has no counterpart in IPv{family}; "
                        "keep this capture on its own address family")
+
+
+def _requote(layer, mapping: dict[str, str]) -> None:
+    """A destination unreachable's quoted header gets the new addresses too: Suricata files the error
+    under the flow of the packet it quotes, so a stale quote would start a flow of its own. Lengths
+    stay as quoted (a quote is often truncated); the quoted IPv4 header checksum is recomputed."""
+    from scapy.layers.inet import ICMP, IP
+    from scapy.layers.inet6 import ICMPv6DestUnreach, IPv6
+    from scapy.packet import Raw
+
+    upper = layer.payload
+    if isinstance(upper, ICMP) and upper.type == 3 and len(bytes(upper.payload)) >= 20:
+        quoted = IP(bytes(upper.payload))
+        quoted.chksum = None
+    elif isinstance(upper, ICMPv6DestUnreach) and len(bytes(upper.payload)) >= 40:
+        quoted = IPv6(bytes(upper.payload))
+    else:
+        return
+    quoted.src, quoted.dst = mapping.get(quoted.src, quoted.src), mapping.get(quoted.dst, quoted.dst)
+    if _family(quoted.src) != _family(quoted.dst) or _family(quoted.src) != quoted.version:
+        return                                   # a quote mapped across families: left as it was
+    upper.remove_payload()
+    upper.add_payload(Raw(load=bytes(quoted)))
+    setattr(upper, "chksum" if isinstance(upper, ICMP) else "cksum", None)
 
 
 def _frozen(packet):
