@@ -308,7 +308,7 @@ def parser() -> argparse.ArgumentParser:
     pcaps.set_defaults(func=cmd_pcaps)
     test = verbs.add_parser("test", help="replay every case through Suricata")
     test.add_argument("rules", nargs="*")
-    test.add_argument("--engine", default="batch", choices=["batch", "process", "container"])
+    test.add_argument("--engine", default="batch", choices=["batch", "merged", "process", "container"])
     test.add_argument("--junit", help="write JUnit XML here")
     test.add_argument("--keep", help="keep eve.json files in this folder")
     test.add_argument("--shard", metavar="K/N", help="run only shard K of N (split by rule id; baselines in 1/N)")

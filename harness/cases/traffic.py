@@ -17,7 +17,7 @@ from harness.cases import roles
 from harness.rules.errors import Finding, RuleErrors, rel
 from harness.rules.networks import Networks
 from harness.suricata.pcapshift import RewriteError, rewrite_hosts
-from harness.rules.project import Project
+from harness.rules.project import CACHE, Project
 
 # Below this many pcaps a process pool costs more than it saves.
 _PARALLEL_FROM = 16
@@ -166,11 +166,35 @@ def traffic_key(ref, plan: roles.Plan, root: Path, version: str | None = None) -
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def stage_capture(ref, plan: roles.Plan, source: Path, folder: Path, root: Path) -> Path:
-    """A capture with a host map, rewritten onto the plan's hosts into folder; others as they are."""
+def rewrite_version() -> str:
+    """What a rewritten capture depends on besides its input: the rewrite code and scapy."""
+    import scapy
+
+    from generators import pcapio
+    from harness.suricata import pcapshift
+    digest = hashlib.sha256(scapy.__version__.encode())
+    for module in (pcapshift, pcapio):
+        digest.update(b"\0" + Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def stage_capture(ref, plan: roles.Plan, source: Path, folder: Path, root: Path, version: str | None = None) -> Path:
+    """A capture with a host map, rewritten onto the plan's hosts; others as they are. Rewriting is
+    scapy's per-packet work (~0.5 s a capture), so the result is kept in the project's cache under a
+    hash of the capture's bytes, the resolved map and the rewrite code, and reused by every later
+    run on any plan that maps the capture the same way (`folder` when the cache is not writable)."""
     if not ref.traffic.hosts:
         return source
     hosts, _ = resolve(ref, plan, root)
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise RuleErrors([Finding(*ref.error_location(root, "hosts"), "traffic.hosts",
+                                  f"cannot replay {rel(source, root)} on plan {plan.source}: {exc.strerror}")]) from None
+    key = hashlib.sha256(repr((sorted(hosts.items()), version or rewrite_version())).encode() + b"\0" + data)
+    cached = root / CACHE / "captures" / f"{key.hexdigest()[:32]}.pcap"
+    if cached.is_file():
+        return cached
     target = folder / f"{ref.key.replace('/', '--')}.pcap"
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -178,4 +202,11 @@ def stage_capture(ref, plan: roles.Plan, source: Path, folder: Path, root: Path)
     except (RewriteError, ValueError, OSError) as exc:
         raise RuleErrors([Finding(*ref.error_location(root, "hosts"), "traffic.hosts",
                                   f"cannot replay {rel(source, root)} on plan {plan.source}: {exc}")]) from None
-    return target
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(target.read_bytes())
+        os.replace(partial, cached)      # whole or absent, even with two runs at once
+    except OSError:
+        return target                    # a read-only checkout: rewrite again next time
+    return cached

@@ -134,7 +134,7 @@ def add_parser(verbs) -> None:
     imp.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
     imp.set_defaults(func=cmd_import)
     test = sub.add_parser("test", help="replay inventory/tests.yaml with the inventory rules and datasets loaded")
-    test.add_argument("--engine", default="batch", choices=["batch", "process", "container"])
+    test.add_argument("--engine", default="batch", choices=["batch", "merged", "process", "container"])
     test.set_defaults(func=cmd_test)
     golden = sub.add_parser("golden", help="compare (or --bless) the inventory searches' golden files")
     golden.add_argument("--bless", action="store_true")
