@@ -28,6 +28,7 @@ What differs from a file per case, and what is done about it:
 from __future__ import annotations
 
 import bisect
+import collections
 import json
 import re
 import struct
@@ -48,6 +49,10 @@ MAX_FILE_BYTES = 256 << 20
 CASES_PER_TIMEOUT = 20
 _TIMESTAMP = re.compile(r'^\{"timestamp":"(?P<ts>[^"]+)"')
 _PCAP_CNT = re.compile(r'"pcap_cnt":(?P<n>\d+)')
+# EVE pkt_src of records made on a packet read from the file (or decoded out of one): stamped with
+# that packet's own time. Pseudo-packets made when a flow times out or at shutdown are not.
+_PACKET_TIME = {"wire/pcap", "gre tunnel", "ipv4 tunnel", "ipv6 tunnel", "teredo tunnel", "defrag",
+                "stream (detect/log)", "geneve encapsulation", "vxlan encapsulation"}
 
 
 @dataclass
@@ -126,6 +131,11 @@ class MergedEngine(BatchEngine):
 
     def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
         self.replayed = set()
+        if workspace.config_file is not None:
+            # A sensor's own config may not log flows (or may open its own unix socket): no split
+            # could be trusted, so such a run is the batch engine's.
+            super().run(workspace, jobs, progress)
+            return
         files = self._merge(workspace, jobs)
         shares = [[f for w, f in files if w == worker] for worker in range(self.workers)]
         faults, replay = [], set()
@@ -255,23 +265,46 @@ class MergedEngine(BatchEngine):
         return faults, replay
 
     def _split(self, eve: Path, merged: _File) -> set[str]:
-        """Write each case's records into its own eve.json; the keys of cases that may have
-        influenced each other (a record stamped after its case's last packet)."""
+        """Write each case's records into its own eve.json; returns the keys of cases that may have
+        influenced each other. Whose a record is:
+        - a flow record or an alert names its flow's start: the case whose window holds it;
+        - a record made on a packet read from the file carries that packet's time: the case whose
+          window holds it (no packet reaches a flow of an earlier case: it has timed out);
+        - anything else (a transaction logged when its flow ended) carries only the flow_id, which
+          Suricata 7.0 derives from the addresses and ports alone, so cases talking between the same
+          hosts share it: the flow with that id still open at that point of the file (a flow's
+          records all come before its flow record). Two open at once: both cases are replayed."""
         starts = [case.first_us for case in merged.cases]
-        lines: list[list[str]] = [[] for _ in merged.cases]
-        replay: set[str] = set()
+
+        def case_at(micros: int) -> int:
+            return max(0, bisect.bisect_right(starts, micros) - 1)
+
+        parsed, flows = [], collections.defaultdict(list)     # flow_id -> [(case, index of its flow record)]
         text = eve.read_text(encoding="utf-8", errors="replace") if eve.is_file() else ""
         for line in text.split("\n"):
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
-                stamp = record["timestamp"]
-                when = _eve_micros(stamp)
-                flow_start = record.get("flow", {}).get("start") if isinstance(record.get("flow"), dict) else None
-                owner = max(0, bisect.bisect_right(starts, _eve_micros(flow_start) if flow_start else when) - 1)
+                when = _eve_micros(record["timestamp"])
+                flow = record.get("flow")
+                started = case_at(_eve_micros(flow["start"])) if isinstance(flow, dict) and "start" in flow else None
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise EngineError(f"{eve} is not EVE JSON ({exc})") from None
+            if record.get("event_type") == "flow" and "flow_id" in record:
+                flows[record["flow_id"]].append((started, len(parsed)))
+            parsed.append((line, record, when, started))
+        lines: list[list[str]] = [[] for _ in merged.cases]
+        replay: set[str] = set()
+        for index, (line, record, when, owner) in enumerate(parsed):
+            if owner is None and record.get("pkt_src") in _PACKET_TIME:
+                owner = case_at(when)
+            if owner is None:
+                candidates = {case for case, logged in flows.get(record.get("flow_id"), ())
+                              if logged > index and case is not None and starts[case] <= when}
+                owner = max(candidates, default=case_at(when))
+                if len(candidates) != 1:
+                    replay |= {merged.cases[case].job.key for case in candidates | {owner}}
             case = merged.cases[owner]
             if when > case.last_us:
                 if record.get("event_type") == "flow":
@@ -279,9 +312,8 @@ class MergedEngine(BatchEngine):
                 else:
                     # Inspected late, in another case's time: replay both of them alone.
                     replay.add(case.job.key)
-                    replay.add(merged.cases[max(0, bisect.bisect_right(starts, when) - 1)].job.key)
-            line = self._own_packet_count(line, case)
-            lines[owner].append(line)
+                    replay.add(merged.cases[case_at(when)].job.key)
+            lines[owner].append(self._own_packet_count(line, case))
         for case, case_lines in zip(merged.cases, lines):
             case.job.outdir.mkdir(parents=True, exist_ok=True)
             (case.job.outdir / "eve.json").write_text("".join(f"{line}\n" for line in case_lines), encoding="utf-8")
