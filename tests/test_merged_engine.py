@@ -107,7 +107,7 @@ def test_cases_are_placed_exactly_where_the_batch_engine_places_them(tmp_path):
     cases = [case for _, f in files for case in f.cases]
     assert [case.job.key for case in cases] == [job.key for job in jobs]
     for case, staged in zip(cases, batch):
-        assert case.job.pcap.read_bytes() == staged.pcap.read_bytes()
+        assert case.write_own().read_bytes() == staged.pcap.read_bytes()
     shape = [([c.job.key for c in f.cases], f.alone) for _, f in files]
     assert shape == [(["case/0", "case/1"], False), (["case/2"], True), (["case/3"], False), (["case/4"], True),
                      (["case/5"], False), (["case/6"], False), (["case/7"], False)]

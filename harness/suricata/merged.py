@@ -58,10 +58,18 @@ _PACKET_TIME = {"wire/pcap", "gre tunnel", "ipv4 tunnel", "ipv6 tunnel", "teredo
 @dataclass
 class _Case:
     """One case inside a merged file: its packets' time span (µs) and where its packets start."""
-    job: Job
+    job: Job                    # job.pcap: the case's own shifted pcap (written when it is read alone)
     first_us: int
     last_us: int
     packets_before: int = 0     # packets of the file before this case's first
+    source: Path | None = None  # the case's pcap and the seconds it is moved by, to write job.pcap
+    shift: int = 0
+
+    def write_own(self) -> Path:
+        """The case's own shifted pcap (for reading it alone), written on first use."""
+        if self.source is not None and not self.job.pcap.exists():
+            shift_pcap(self.source, self.job.pcap, self.shift)
+        return self.job.pcap
 
 
 @dataclass
@@ -69,7 +77,6 @@ class _File:
     """One pcap Suricata reads as a whole: a run of cases of one share, in time order."""
     header: bytes = b""
     cases: list[_Case] = field(default_factory=list)
-    chunks: list[bytes] = field(default_factory=list)
     size: int = 0
     packets: int = 0
     alone: bool = False
@@ -159,57 +166,67 @@ class MergedEngine(BatchEngine):
         its own on one server, in time order (the batch engine's way). Their results replace the
         merged ones; a case that fails alone is a fault of its own."""
         cases = sorted(cases, key=lambda case: case.first_us)
-        for case in cases:   # Suricata appends to eve.json
-            (case.job.outdir / "eve.json").unlink(missing_ok=True)
+        for case in cases:
+            case.write_own()
+            (case.job.outdir / "eve.json").unlink(missing_ok=True)    # Suricata appends to eve.json
         return BatchEngine._run_share(self, workspace, [case.job for case in cases], progress, self.workers)
 
     # -- building the merged files --------------------------------------------------------------
 
     def _merge(self, workspace: Workspace, jobs: list[Job]) -> list[tuple[int, _File]]:
-        """(worker, file) for every file, each case shifted exactly as the batch engine shifts it.
-        Every case's own shifted pcap is written too (job.pcap of the _Case): a case replayed alone
-        reads it."""
+        """(worker, file) for every file, each case shifted exactly as the batch engine shifts it
+        (a case replayed alone later reads the same bytes the batch engine would)."""
         folder = workspace.folder / "merged"
         folder.mkdir(parents=True, exist_ok=True)
         current: dict[int, _File] = {}
         files: list[tuple[int, _File]] = []
+        writing: dict[int, object] = {}     # worker -> open file of its current merged pcap
+
+        def close(worker: int) -> None:
+            current.pop(worker, None)
+            if worker in writing:
+                writing.pop(worker).close()
+
         start = TIME_ORIGIN
-        for index, job in enumerate(jobs):
-            worker = index % self.workers
-            staged = folder / f"{index:05d}.pcap"
-            data = job.pcap.read_bytes()
-            form = _classic(data)
-            shifted = _shifted_records(data, form[0], start - self._first_second(data, form[0])) if form else None
-            if shifted is None:
-                # pcapng (scapy converts it), or a last record cut short: read on its own, as the batch engine would.
-                first, last = time_span(job.pcap)
-                shift_pcap(job.pcap, staged, start - first)
-                case = _Case(Job(job.key, staged, job.outdir), start * 1_000_000, (start + last - first + 1) * 1_000_000)
-                files.append((worker, _File(cases=[case], alone=True)))
-                current.pop(worker, None)    # later cases go into a later file: time only moves forward
-                start += (last - first) + self.case_time_stride
-                continue
-            nanoseconds = form[1]
-            records, packets, first, last = shifted
-            staged.write_bytes(data[:_GLOBAL_HEADER] + records)
-            case = _Case(Job(job.key, staged, job.outdir), _micros(first, nanoseconds), _micros(last, nanoseconds))
-            header = self._header(data)
-            merged = current.get(worker)
-            if merged is None or merged.header != header or merged.size + len(records) > self.max_file_bytes:
-                merged = current[worker] = _File(header=header)
-                files.append((worker, merged))
-            case.packets_before = merged.packets
-            merged.cases.append(case)
-            merged.chunks.append(records)
-            merged.size += len(records)
-            merged.packets += packets
-            start += (last[0] - first[0]) + self.case_time_stride
-        for number, (worker, merged) in enumerate(files):
-            if not merged.alone:
-                path = folder / f"merged-{worker}-{number:04d}.pcap"
-                path.write_bytes(merged.header + b"".join(merged.chunks))
-                merged.chunks = []
-                merged.path = path
+        try:
+            for index, job in enumerate(jobs):
+                worker = index % self.workers
+                staged = folder / f"{index:05d}.pcap"
+                data = job.pcap.read_bytes()
+                form = _classic(data)
+                shift = start - self._first_second(data, form[0]) if form else 0
+                shifted = _shifted_records(data, form[0], shift) if form else None
+                if shifted is None:
+                    # pcapng (scapy converts it), or a last record cut short: read on its own, as the
+                    # batch engine would; later cases go into a later file (time only moves forward).
+                    first, last = time_span(job.pcap)
+                    shift_pcap(job.pcap, staged, start - first)
+                    case = _Case(Job(job.key, staged, job.outdir), start * 1_000_000,
+                                 (start + last - first + 1) * 1_000_000)
+                    files.append((worker, _File(cases=[case], alone=True)))
+                    close(worker)
+                    start += (last - first) + self.case_time_stride
+                    continue
+                records, packets, first, last = shifted
+                case = _Case(Job(job.key, staged, job.outdir), _micros(first, form[1]), _micros(last, form[1]),
+                             source=job.pcap, shift=shift)
+                header = self._header(data)
+                merged = current.get(worker)
+                if merged is None or merged.header != header or merged.size + len(records) > self.max_file_bytes:
+                    close(worker)
+                    merged = current[worker] = _File(header=header, path=folder / f"merged-{len(files):04d}.pcap")
+                    files.append((worker, merged))
+                    writing[worker] = merged.path.open("wb")
+                    writing[worker].write(header)
+                case.packets_before = merged.packets
+                merged.cases.append(case)
+                writing[worker].write(records)
+                merged.size += len(records)
+                merged.packets += packets
+                start += (last[0] - first[0]) + self.case_time_stride
+        finally:
+            for worker in list(writing):
+                close(worker)
         return files
 
     @staticmethod
