@@ -61,6 +61,8 @@ def test_missing_suricata_is_reported(monkeypatch):
 
 
 def test_make_engine_registry():
+    from harness.suricata.merged import MergedEngine
+    assert isinstance(make_engine("merged"), MergedEngine)
     assert isinstance(make_engine("batch"), BatchEngine)
     assert isinstance(make_engine("process"), ProcessEngine)
     with pytest.raises(UsageError, match="unknown engine"):

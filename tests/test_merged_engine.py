@@ -13,7 +13,7 @@ import pytest
 from harness.cases.pcaps import all_refs
 from harness.cases.runner import run_cases
 from harness.rules.project import Project
-from harness.suricata.engine import BatchEngine, Job, Workspace, alerts, make_engine, read_eve
+from harness.suricata.engine import BatchEngine, Job, Workspace, alerts, read_eve
 from harness.suricata.merged import MergedEngine
 from harness.suricata.pcapshift import time_span
 from harness.suricata.workspace import prepare_workspace
@@ -125,7 +125,3 @@ def _strip_ethernet(records: bytes) -> bytes:
         out += struct.pack("<IIII", sec, sub, len(packet), original - 14) + packet
         offset += 16 + captured
     return out
-
-
-def test_merged_engine_is_registered():
-    assert isinstance(make_engine("merged"), MergedEngine)

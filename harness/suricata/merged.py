@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import collections
+import functools
 import json
 import re
 import struct
@@ -113,9 +114,20 @@ def _micros(stamp: tuple[int, int], nanoseconds: bool) -> int:
     return stamp[0] * 1_000_000 + (stamp[1] // 1000 if nanoseconds else stamp[1])
 
 
+@functools.lru_cache(maxsize=4096)
+def _eve_second(text: str) -> int:
+    """Epoch second of an EVE timestamp's "YYYY-mm-ddTHH:MM:SS" and "+hhmm" (cached: a case's
+    records share a handful of seconds)."""
+    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
+    return round((moment - _EPOCH).total_seconds())
+
+
 def _eve_micros(text: str) -> int:
-    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
-    return round((moment - _EPOCH) / timedelta(microseconds=1))
+    """Microseconds since the epoch of an EVE timestamp ("2023-11-14T22:13:20.005000+0000")."""
+    if len(text) != 31 or text[19] != ".":
+        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+        return round((moment - _EPOCH) / timedelta(microseconds=1))
+    return _eve_second(text[:19] + text[26:]) * 1_000_000 + int(text[20:26])
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
