@@ -265,7 +265,7 @@ def cmd_golden(args) -> int:
         return EXIT_OK
     problems = golden.differences(folder, expected)
     for problem in problems:
-        print(golden.unified_diff(folder, expected, problem.split(":")[0]) or problem, file=sys.stderr)
+        print(golden.unified_diff(folder, expected, problem.name) or problem, file=sys.stderr)
     print(f"{len(expected)} golden files, {len(problems)} differ" + (" (review, then --bless)" if problems else ""))
     return EXIT_FAILED if problems else EXIT_OK
 
@@ -276,7 +276,7 @@ def cmd_sensor(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from harness.suricata.engine import DEFAULT_ENGINE
+    from harness.suricata.engine import DEFAULT_ENGINE, engines
     from harness.version import version
     top = argparse.ArgumentParser(prog="iotdetect", description=__doc__)
     top.add_argument("--version", action="version", version=f"iotdetect {version()}")
@@ -309,7 +309,7 @@ def parser() -> argparse.ArgumentParser:
     pcaps.set_defaults(func=cmd_pcaps)
     test = verbs.add_parser("test", help="replay every case through Suricata")
     test.add_argument("rules", nargs="*")
-    test.add_argument("--engine", default=DEFAULT_ENGINE, choices=["merged", "batch", "process", "container"])
+    test.add_argument("--engine", default=DEFAULT_ENGINE, choices=list(engines()))
     test.add_argument("--junit", help="write JUnit XML here")
     test.add_argument("--keep", help="keep eve.json files in this folder")
     test.add_argument("--shard", metavar="K/N", help="run only shard K of N (split by rule id; baselines in 1/N)")

@@ -6,7 +6,8 @@ import subprocess
 import yaml
 
 from harness.cli import EXIT_INVALID, EXIT_OK, main
-from harness.suricata.ruleset import RULES_FILENAME, write_harness_config
+from harness.suricata.ruleset import RULES_FILENAME
+from harness.suricata.workspace import write_harness_config
 from harness.suricata.engine import suricata_binary
 from harness.rules.loader import load_project
 from harness.rules.project import Project

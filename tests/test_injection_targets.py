@@ -16,7 +16,8 @@ from idstools import rule as idsrule
 from pydantic import ValidationError
 
 from harness.backends.suricata import SuricataBackend
-from harness.suricata.ruleset import RULES_FILENAME, compile_rules, write_harness_config
+from harness.suricata.ruleset import RULES_FILENAME, compile_rules
+from harness.suricata.workspace import write_harness_config
 from harness.suricata.engine import SuricataMissing, Workspace, check_rules, suricata_binary
 from harness.rules.loader import RuleSet, RuleSource
 from harness.formats import conf, sentinel

@@ -13,7 +13,7 @@ import pytest
 
 from harness import cli
 from harness.version import version
-from harness.suricata.ruleset import write_harness_config
+from harness.suricata.workspace import write_harness_config
 from harness.release.dist import DistOptions, dist
 from tests.arm_schema import ALERT_RULE, TEMPLATE
 from tests.packaging_project import load, make_release_project

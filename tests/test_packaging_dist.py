@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from harness.version import version
-from harness.suricata.ruleset import write_harness_config
+from harness.suricata.workspace import write_harness_config
 from harness.release import manifest
 from harness.release.dist import DistOptions, dist
 from tests.packaging_project import load, make_release_project

@@ -30,8 +30,3 @@ def tar_gz(members: dict[str, bytes], mtime: int) -> bytes:
         gz.write(buffer.getvalue())
     return compressed.getvalue()
 
-
-def folder_members(folder: Path, prefix: str = "") -> dict[str, bytes]:
-    """Every file under folder as archive members named prefix/relative-path."""
-    return {f"{prefix}{p.relative_to(folder).as_posix()}": p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -31,6 +31,7 @@ from harness.rules.loader import RuleSet, validation_findings
 from harness.rules.model import CaseName, Frozen, Traffic
 from harness.rules.project import Project
 from harness.cases.pcaps import ensure
+from harness.suricata.ruleset import CompiledRules, compile_rules
 from harness.suricata.workspace import prepare_workspace
 from harness.cases.traffic import plan_for
 from harness.rules.types import RuleId
@@ -202,13 +203,10 @@ class InventoryVerdict:
 
 def prepare(ruleset: RuleSet, inventory: Inventory, folder_: Path, data_dir: Path | None = None):
     """The pack's workspace with the inventory rules appended and its lists next to the rules file."""
-    workspace = prepare_workspace(ruleset, folder_, data_dir)
     files = ids.compile_inventory(inventory)
-    with workspace.rules.open("a", encoding="utf-8") as handle:
-        handle.write(files.pop(ids.RULES_FILE))
-    for name, text in files.items():
-        (workspace.folder / name).write_text(text, encoding="utf-8")
-    return workspace
+    pack = compile_rules(ruleset)
+    rules = CompiledRules(pack.text + files.pop(ids.RULES_FILE), pack.line_sources)
+    return prepare_workspace(ruleset, folder_, data_dir, compiled=rules, side_files=files)
 
 
 def _kind(sid: int, names: dict[int, str], inventory_names: dict[int, str]) -> str:

@@ -7,7 +7,7 @@ import re
 import uuid
 
 from harness.rules.model import Rule
-from harness.formats.sentinel import ENTITY_COLUMNS, TEMPLATE_SCHEMA, content_version, tactics_for, techniques
+from harness.formats.sentinel import ENTITY_COLUMNS, TEMPLATE_SCHEMA, content_version, tactics_for
 
 HUNT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:iotdetect:sentinel-hunt")
 SAVED_SEARCH_API = "2020-08-01"

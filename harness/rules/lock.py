@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.rules.errors import Finding, RuleErrors, rel
@@ -18,27 +19,44 @@ def detection_hash(rule: Rule) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def read(path: Path) -> dict[str, dict]:
+@dataclass(frozen=True)
+class LockEntry:
+    """What rules.lock records for one rule: its rev and the hash of its detection parts."""
+    rev: int
+    sha256: str
+
+    @classmethod
+    def of(cls, rule: Rule) -> "LockEntry":
+        return cls(rule.rev, detection_hash(rule))
+
+
+def read(path: Path) -> dict[str, LockEntry]:
+    """rule id -> entry; a lock file that is not the shape `iotdetect lock` writes is a finding."""
     if not path.exists():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return {rule_id: LockEntry(int(entry["rev"]), str(entry["sha256"])) for rule_id, entry in raw.items()}
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise RuleErrors([Finding(path.name, 1, "rules.lock", f"not a lock file `iotdetect lock` wrote ({exc!r}); "
+                                                              "rewrite it with `iotdetect lock`")]) from None
 
 
 def render(rules: list[Rule]) -> str:
-    entries = {r.id: {"rev": r.rev, "sha256": detection_hash(r)} for r in sorted(rules, key=lambda r: r.id)}
+    entries = {r.id: vars(LockEntry.of(r)) for r in sorted(rules, key=lambda r: r.id)}
     return json.dumps(entries, indent=2, sort_keys=True) + "\n"
 
 
-def _problem(rule: Rule, entry: dict | None) -> tuple[str, bool] | None:
+def _problem(rule: Rule, entry: LockEntry | None) -> tuple[str, bool] | None:
     """(message, fixed by `iotdetect lock`) for one rule against its lock entry, or None."""
     if entry is None:
         return "rule is not in rules.lock: run `iotdetect lock`", True
-    changed = entry["sha256"] != detection_hash(rule)
-    if rule.rev < entry["rev"]:
-        return f"rev went backwards (rules.lock has {entry['rev']})", False
-    if changed and rule.rev == entry["rev"]:
+    changed = entry.sha256 != detection_hash(rule)
+    if rule.rev < entry.rev:
+        return f"rev went backwards (rules.lock has {entry.rev})", False
+    if changed and rule.rev == entry.rev:
         return f"detection changed but rev is still {rule.rev}: bump rev to {rule.rev + 1}", False
-    if changed or rule.rev != entry["rev"]:
+    if changed or rule.rev != entry.rev:
         return "rules.lock is stale for this rule: run `iotdetect lock`", True
     return None
 

@@ -1,16 +1,15 @@
-"""Compile a whole rule set for Suricata, remembering which output line came from which rule."""
+"""Compile a whole rule set for Suricata (remembering which output line came from which rule), and map
+Suricata's load errors and loaded-rule count back onto the rule files."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from harness.backends.suricata import SuricataBackend, address_groups
+from harness.backends.suricata import SuricataBackend
 from harness.rules.errors import EngineError, Finding, RuleErrors, rel, tail
 from harness.rules.loader import RuleSet, RuleSource
 from harness.rules.safenames import printable
-from harness.templating import environment
 
 RULES_FILENAME = "iotdetect.rules"
 
@@ -35,21 +34,6 @@ def compile_rules(ruleset: RuleSet, version: str = "dev") -> CompiledRules:
         lines.append(backend.compile(source.rule))
         sources[len(lines)] = source
     return CompiledRules("\n".join(lines) + "\n", sources)
-
-
-def write_harness_config(ruleset: RuleSet, folder: Path, data_dir: Path | None = None) -> Path:
-    """Render the harness suricata.yaml (plus its classification/reference files) into folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    data = resources.files("harness").joinpath("data")
-    for name in ("classification.config", "reference.config"):
-        (folder / name).write_text(data.joinpath(name).read_text(encoding="utf-8"), encoding="utf-8")
-    where = data_dir or folder
-    text = environment().get_template("suricata_harness.yaml.j2").render(
-        address_groups=address_groups(ruleset.networks),
-        classification_file=where / "classification.config", reference_file=where / "reference.config")
-    path = folder / "suricata.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 _SIGNATURE_ERROR = re.compile(r'error parsing signature ".*" from file (?P<file>\S+) at line (?P<line>\d+)')
