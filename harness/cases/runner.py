@@ -14,7 +14,7 @@ from harness.suricata.engine import BatchEngine, Engine, Job, alerts, read_eve
 from harness.suricata.merged import MergedEngine
 from harness.rules.loader import RuleSet
 from harness.cases.pcaps import BaselineRef, CaseRef, all_refs, ensure
-from harness.cases.traffic import plan_for, rewrite_version, stage_capture
+from harness.cases.traffic import plan_for, stage_captures
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,8 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
     if problems:
         raise RuleErrors(problems)
     workspace = prepare_workspace(ruleset, workdir / "engine", engine.config_data_dir, config=config)
-    version = rewrite_version()
-    pcaps = {ref.key: stage_capture(ref, plan, ref.pcap_path(generated_dir, captures_dir), workdir / "captures",
-                                    project.root, version) for ref in refs}
+    pcaps = stage_captures([(ref, ref.pcap_path(generated_dir, captures_dir)) for ref in refs], plan,
+                           workdir / "captures", project.root)
     jobs = {ref.key: Job(ref.key, pcaps[ref.key], workdir / "cases" / ref.key) for ref in refs}
     for job in jobs.values():      # Suricata appends to eve.json: a kept folder must not leak old alerts
         if job.outdir.exists():
