@@ -6,10 +6,10 @@ concatenated into one pcap instead, each case placed exactly where the batch eng
 first packet 2 days after the previous case's last, see BatchEngine._time_separated), so a case's
 packets, timestamps and threshold windows are the batch engine's. Suricata reads each merged file as
 one pcap-file (one start-up and one teardown per worker) and its eve.json is split back into the
-cases' own folders by time: a record belongs to the case whose window holds its flow's start (its
-own timestamp when it has no flow). No state can count across cases: a threshold window is at most
-1 day, every flow has timed out long before the next case, and Suricata moves a timed-out flow out of
-its hash before a packet of the next case can land in it (flow-hash.c, 7.0.10).
+cases' own folders (_split: by the flow's start, the packet's time, or the flow_id still open). No
+state can count across cases: a threshold window is at most 1 day, every flow has timed out long
+before the next case, and Suricata moves a timed-out flow out of its hash before a packet of the
+next case can land in it (flow-hash.c, 7.0.10).
 
 What differs from a file per case, and what is done about it:
 - Flows of a case are not ended by a file's teardown but time out while Suricata reads the next
@@ -24,6 +24,9 @@ What differs from a file per case, and what is done about it:
   way), and those results replace the merged ones.
 - A capture Suricata must read on its own (pcapng, another link type or time precision than its
   neighbours, a truncated last record) forms a file of its own in the same server.
+- The runner replays every failing case alone before reporting it (harness/cases/runner.py), so a
+  neighbour is never why a case fails. Not seen: a late inspection that a neighbour's threshold
+  suppresses and that logs nothing, which could hide an alert the batch engine would report.
 """
 from __future__ import annotations
 
