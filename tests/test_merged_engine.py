@@ -125,3 +125,20 @@ def _strip_ethernet(records: bytes) -> bytes:
         out += struct.pack("<IIII", sec, sub, len(packet), original - 14) + packet
         offset += 16 + captured
     return out
+
+
+def test_a_failing_case_is_replayed_alone_before_it_is_reported(tmp_project, tmp_path):
+    from harness.cases.pcaps import case_refs, write_all
+    from harness.rules.loader import load_project
+    from tests.tmp_project import GOOD_RULE, good_rule_text, write_lock, write_rule
+    write_rule(tmp_project, GOOD_RULE, good_rule_text(("    expect: {alerts: 1}", "    expect: {alerts: 2}")))
+    write_lock(tmp_project)
+    ruleset = load_project(Project(tmp_project))
+    refs = case_refs(ruleset)
+    write_all(refs, ruleset.project.pcaps_dir)
+    verdicts = {v.ref.key: v for v in run_cases(ruleset, refs, MergedEngine(workers=1), tmp_path / "run")}
+    failed = [v for v in verdicts.values() if not v.passed]
+    assert [v.ref.key for v in failed] == ["mqtt-admin-login/admin-login"]
+    assert failed[0].actual == {ruleset.by_id("mqtt-admin-login").rule.sid: 1}
+    # The batch engine's own staging: the failing case (and only it) was read again on its own.
+    assert sorted(p.name for p in (tmp_path / "run" / "engine" / "pcaps").iterdir()) == ["00000.pcap"]

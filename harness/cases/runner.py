@@ -82,7 +82,7 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
     names = {s.rule.sid: s.rule.id for s in ruleset.sources}
     verdicts = [_verdict(ruleset, ref, jobs[ref.key].outdir, names) for ref in refs]
     failing = [v.ref.key for v in verdicts if not v.passed]
-    if failing and isinstance(engine, MergedEngine):
+    if failing and isinstance(engine, MergedEngine) and workspace.config_file is None:
         # A failure is always the verdict of a case replayed alone (the batch engine's way): a
         # neighbour in a merged pcap can never be the reason a case is reported broken.
         for key in failing:
