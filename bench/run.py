@@ -1,17 +1,21 @@
-"""Benchmark: the regression suite on the per-process engine vs the batch engine, side by side,
-and compile throughput on N synthetic rules. Prints figures; asserts nothing.
+"""Benchmark: the regression suite on every local engine (process, batch, merged) side by side with
+the engine floor, and compile throughput on N synthetic rules. Prints figures; asserts nothing.
+Wall time and CPU time (this process and every Suricata it started): on a shared machine the CPU
+seconds are the steadier figure.
 
     .venv/bin/python bench/run.py [--synthetic 10000] [--repeat 1]
 """
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 from pathlib import Path
 
 from harness.backends.registry import SIEM_BACKENDS
 from harness.backends.suricata import SuricataBackend
 from harness.suricata.engine import BatchEngine, make_engine
+from harness.suricata.merged import MergedEngine
 from harness.rules.loader import load_project
 from harness.cases.pcaps import all_refs
 from harness.rules.project import Project
@@ -19,34 +23,59 @@ from harness.cases.runner import run_suite
 from harness.backends.settings import SiemSettings
 
 
-def time_engine(ruleset, engine) -> tuple[float, int]:
-    """The whole suite (every rule case and baseline), as `iotdetect test` runs it."""
-    started = time.perf_counter()
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the Suricatas)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def time_engine(ruleset, engine) -> tuple[float, float, float, int, dict]:
+    """The whole suite (every rule case and baseline), as `iotdetect test` runs it: (wall s, CPU s,
+    wall s inside the engine's run, failures, verdicts by case key)."""
+    inner, run = [], engine.run
+
+    def timed(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            inner.append(time.perf_counter() - began)
+    engine.run = timed      # the instance only: what the suite spends in Suricata and the engine
+    started, cpu = time.perf_counter(), _cpu()
     verdicts = run_suite(ruleset, engine)
-    return time.perf_counter() - started, sum(not v.passed for v in verdicts)
+    return (time.perf_counter() - started, _cpu() - cpu, sum(inner), sum(not v.passed for v in verdicts),
+            {v.ref.key: v.actual for v in verdicts})
 
 
-def engine_floor(ruleset, refs) -> float:
-    """The floor for any engine: one Suricata start with every rule, reading every case's pcap
-    (pcap-file mode over one folder of links, one after the other) with EVE output on. No engine
-    that starts Suricata and reads these packets can be faster."""
+def engine_floor(ruleset, refs) -> tuple[float, float, int]:
+    """The floor for any engine, (wall s, CPU s, EVE records): one Suricata start with every rule
+    reading every case's packets (`suricata -r` over the cases concatenated into one pcap, placed as
+    the engines place them) with EVE output on. No engine that starts Suricata and reads these
+    packets can do less work. Captures another link type or pcapng ask for another `-r` each.
+    (A `-r` over a folder of links is no floor: Suricata 7 skips symbolic links there.)"""
     import subprocess
     import tempfile
-    from harness.suricata.engine import suricata_binary
+    from harness.cases.traffic import plan_for, stage_captures
+    from harness.suricata.engine import Job, suricata_binary
     from harness.suricata.workspace import prepare_workspace
+    project = ruleset.project
     with tempfile.TemporaryDirectory(prefix="iotdetect-floor-") as tmp:
         workspace = prepare_workspace(ruleset, Path(tmp) / "engine")
-        pcaps = Path(tmp) / "pcaps"
-        pcaps.mkdir()
-        for index, ref in enumerate(refs):
-            (pcaps / f"{index:06d}.pcap").symlink_to(ref.pcap_path(ruleset.project.pcaps_dir).resolve())
-        out = Path(tmp) / "out"
-        out.mkdir()
-        started = time.perf_counter()
-        subprocess.run([suricata_binary(), "-c", str(workspace.config), "-S", str(workspace.rules), "-r", str(pcaps),
-                        "-l", str(out), "-k", "none", "--set", "pcap-file.delete-when-done=false"],
-                       check=True, capture_output=True)
-        return time.perf_counter() - started
+        staged = stage_captures([(ref, ref.pcap_path(project.generated_dir, project.pcaps_dir)) for ref in refs],
+                                plan_for(project, ruleset.networks), Path(tmp) / "captures", project.root)
+        jobs = [Job(ref.key, staged[ref.key], Path(tmp) / "out" / ref.key) for ref in refs]
+        files = MergedEngine(workers=1)._merge(workspace, jobs)
+        pcaps = [f.path if not f.alone else f.cases[0].job.pcap for _, f in files]
+        wall, cpu, records = 0.0, 0.0, 0
+        for number, pcap in enumerate(pcaps):
+            out = Path(tmp) / "floor" / str(number)
+            out.mkdir(parents=True)
+            started, before = time.perf_counter(), _cpu()
+            subprocess.run([suricata_binary(), "-c", str(workspace.config), "-S", str(workspace.rules), "-r", str(pcap),
+                            "-l", str(out), "-k", "none"], check=True, capture_output=True)
+            wall, cpu = wall + time.perf_counter() - started, cpu + _cpu() - before
+            records += sum(1 for _ in (out / "eve.json").open(encoding="utf-8", errors="replace"))
+        return wall, cpu, records
 
 
 def synthetic_rules(ruleset, count: int):
@@ -84,19 +113,24 @@ def main() -> None:
     ruleset = load_project(Project(Path(args.root)), check_lock=False)
     refs = all_refs(ruleset)
     print(f"suite: {len(ruleset.rules)} rules, {len(refs)} cases")
-    default_batch = make_engine("batch")
+    default_batch, merged = make_engine("batch"), make_engine("merged")
     engines = {"process": make_engine("process"), "batch, 1 worker": BatchEngine(workers=1),
-               f"batch, {default_batch.workers} workers (default)": default_batch}
+               f"batch, {default_batch.workers} workers": default_batch,
+               "merged, 1 worker": MergedEngine(workers=1), f"merged, {merged.workers} workers": merged}
     timings = {label: time_engine(ruleset, engine) for label, engine in engines.items()}
-    print(f"{'engine':<30}{'seconds':>10}{'per case (ms)':>16}{'failures':>10}{'speed-up':>10}")
+    floor, floor_cpu, floor_records = engine_floor(ruleset, refs)
+    print(f"{'engine':<22}{'wall s':>8}{'CPU s':>8}{'engine s':>10}{'ms/case':>9}{'failures':>10}{'vs process':>12}"
+          f"{'wall/floor':>12}{'CPU/floor':>11}")
     process_s = timings["process"][0]
-    for label, (seconds, failures) in timings.items():
-        print(f"{label:<30}{seconds:>10.2f}{1000 * seconds / len(refs):>16.1f}{failures:>10}"
-              f"{process_s / seconds:>9.1f}x")
-    floor = engine_floor(ruleset, refs)
-    batch_s = timings[f"batch, {default_batch.workers} workers (default)"][0]
-    print(f"engine floor (one Suricata start, every rule, every case pcap): {floor:.2f} s; "
-          f"suite/floor {batch_s / floor:.1f}x (batch), {process_s / floor:.1f}x (process)")
+    for label, (seconds, cpu, inside, failures, _) in timings.items():
+        print(f"{label:<22}{seconds:>8.2f}{cpu:>8.2f}{inside:>10.2f}{1000 * seconds / len(refs):>9.1f}{failures:>10}"
+              f"{process_s / seconds:>11.1f}x{seconds / floor:>11.1f}x{cpu / floor_cpu:>10.1f}x")
+    print(f"{'floor':<22}{floor:>8.2f}{floor_cpu:>8.2f}   (one Suricata start, every rule, every case's packets:"
+          f" {floor_records} EVE records)")
+    reference = timings[f"batch, {default_batch.workers} workers"][4]
+    for label, (*_, actual) in timings.items():
+        differ = sorted(key for key in reference if actual.get(key) != reference[key])
+        print(f"verdicts of {label} vs batch: {'identical' if not differ else f'{len(differ)} differ: {differ[:5]}'}")
     print(f"compile throughput on {args.synthetic} synthetic rules:")
     for name, rate in compile_throughput(ruleset, args.synthetic).items():
         print(f"  {name:<10}{rate:>12,.0f} rules/s")

@@ -157,7 +157,7 @@ def cmd_test(args) -> int:
     selected = shards.parse(args.shard) if args.shard else None
     ruleset = _load(args, check_lock=False)
     console = _console()
-    if args.config and args.engine != "batch":   # batch points the config's unix socket at its own
+    if args.config and args.engine not in ("batch", "merged"):   # batch points the config's unix socket at its own
         from harness.rules.errors import UsageError
         raise UsageError("--config needs the batch engine (a sensor config may enable its unix socket)")
     refs = pcaps.all_refs(ruleset, args.rules or None)
@@ -194,15 +194,15 @@ def cmd_new(args) -> int:
 
 def cmd_dist(args) -> int:
     import os
-    from harness.suricata.engine import make_engine
+    from harness.suricata.engine import DEFAULT_ENGINE, make_engine
     from harness.release.dist import DistOptions, dist
     from harness.baseline.stage import report_data
     from harness.cases.runner import baseline_summary, run_suite
     ruleset = _load(args)
-    verdicts = run_suite(ruleset, make_engine("batch"))
+    verdicts = run_suite(ruleset, make_engine(DEFAULT_ENGINE))
     failed = [v for v in verdicts if not v.passed]
     from harness.inventory.cli import run_and_report
-    failed += [v for v in run_and_report(ruleset, make_engine("batch"), _console(), show_failures=False) if not v.passed]
+    failed += [v for v in run_and_report(ruleset, make_engine(DEFAULT_ENGINE), _console(), show_failures=False) if not v.passed]
     if failed:   # a release is never cut from failing content
         for verdict in failed:
             print(f"FAIL {verdict.ref.key}\n{verdict.explain()}", file=sys.stderr)
@@ -276,7 +276,7 @@ def cmd_sensor(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from harness.suricata.engine import ENGINES
+    from harness.suricata.engine import DEFAULT_ENGINE, engines
     from harness.version import version
     top = argparse.ArgumentParser(prog="iotdetect", description=__doc__)
     top.add_argument("--version", action="version", version=f"iotdetect {version()}")
@@ -309,7 +309,7 @@ def parser() -> argparse.ArgumentParser:
     pcaps.set_defaults(func=cmd_pcaps)
     test = verbs.add_parser("test", help="replay every case through Suricata")
     test.add_argument("rules", nargs="*")
-    test.add_argument("--engine", default="batch", choices=list(ENGINES))
+    test.add_argument("--engine", default=DEFAULT_ENGINE, choices=list(engines()))
     test.add_argument("--junit", help="write JUnit XML here")
     test.add_argument("--keep", help="keep eve.json files in this folder")
     test.add_argument("--shard", metavar="K/N", help="run only shard K of N (split by rule id; baselines in 1/N)")

@@ -1,5 +1,6 @@
-"""Shared fixtures. The rule suite runs ONCE per session and site plan (batch engine) and every
-consumer (IDS verdict tests, SIEM semantics tests) reads its results. Plans: the repository's own
+"""Shared fixtures. The rule suite runs ONCE per session and site plan (the default engine, merged;
+tests/test_merged_engine.py holds it to the batch engine's verdicts) and every consumer (IDS verdict
+tests, SIEM semantics tests) reads its results. Plans: the repository's own
 rules/networks.yaml ("default") and every tests/plans/*.yaml."""
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.suricata.engine import make_engine
+from harness.suricata.engine import DEFAULT_ENGINE, make_engine
 from harness.rules.loader import load_project
 from harness.rules.project import Project
 from harness.cases.runner import run_suite
@@ -49,7 +50,7 @@ def repo_ruleset():
 def suite_run(repo_ruleset, tmp_path_factory):
     """(verdicts by case key, workdir): every rule case and baseline through the real Suricata."""
     workdir = tmp_path_factory.mktemp("suite")
-    verdicts = run_suite(repo_ruleset, make_engine("batch"), keep=workdir)
+    verdicts = run_suite(repo_ruleset, make_engine(DEFAULT_ENGINE), keep=workdir)
     return {v.ref.key: v for v in verdicts}, workdir
 
 
@@ -75,7 +76,7 @@ class PlanRuns:
             return self._request.getfixturevalue("suite_run")
         if plan not in self._runs:
             workdir = self._tmp.mktemp(f"suite-{plan}")
-            verdicts = run_suite(self.ruleset(plan), make_engine("batch"), keep=workdir)
+            verdicts = run_suite(self.ruleset(plan), make_engine(DEFAULT_ENGINE), keep=workdir)
             self._runs[plan] = ({v.ref.key: v for v in verdicts}, workdir)
         return self._runs[plan]
 

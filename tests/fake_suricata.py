@@ -4,7 +4,8 @@ demand; every behaviour that real Suricata has is tested against the real binary
 
 Modes: hang, segv, silent (exit 0, no output), garbage (exit 0, noise), and for the batch engine
 serve-hang:N / serve-crash:N: a unix-socket server that replays nothing (an empty eve.json per
-file) and, in the first server started only, hangs on / crashes at its N-th file.
+file) and, in the first server started only, hangs on / crashes at its N-th file; serve-crash-on:TEXT:
+every server crashes on any file holding the bytes TEXT (a pcap that crashes Suricata whenever read).
 Every process appends its PID to $FAKE_SURICATA_STATE/pids, so a test can check it was killed.
 """
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _loaded() -> str:
     return f"Info: detect: 1 rule files processed. {count} rules successfully loaded, 0 rules failed, 0"
 
 
-def serve(fault_at: int, fault: str) -> None:
+def serve(fault_at: str, fault: str) -> None:
     first = not (STATE / "served").exists()
     (STATE / "served").write_text("1")
     print(_loaded(), flush=True)
@@ -46,7 +47,7 @@ def serve(fault_at: int, fault: str) -> None:
     server.bind(path)
     server.listen(1)
     conn, _ = server.accept()
-    queue, done, current, started = [], 0, None, 0.0
+    queue, done, current, started, announced = [], 0, None, 0.0, False
     buffer = b""
     while True:
         data = conn.recv(65536)
@@ -58,6 +59,8 @@ def serve(fault_at: int, fault: str) -> None:
             message = json.loads(line)
             command = message.get("command")
             reply: object = None
+            if announced:
+                os.kill(os.getpid(), signal.SIGSEGV)   # after saying which file it is on, as Suricata would
             if command == "pcap-file":
                 queue.append(message["arguments"])
             elif command in ("pcap-file-number", "pcap-current"):
@@ -65,13 +68,17 @@ def serve(fault_at: int, fault: str) -> None:
                 if current is None and queue:
                     current, started = queue.pop(0), time.monotonic()
                     done += 1
-                    if first and done == fault_at:
+                    poisoned = fault == "crash-on" and fault_at.encode() in Path(current["filename"]).read_bytes()
+                    if poisoned:
+                        pass    # stays current: the next command crashes
+                    elif first and fault != "crash-on" and done == int(fault_at):
                         if fault == "crash":
                             os.kill(os.getpid(), signal.SIGSEGV)
                     else:
                         Path(current["output-dir"], "eve.json").write_text("")
                         current = None
                 reply = len(queue) if command == "pcap-file-number" else (current["filename"] if current else "None")
+                announced = command == "pcap-current" and fault == "crash-on" and current is not None
             elif command == "shutdown":
                 conn.sendall(b'{"return": "OK", "message": "Closing Suricata"}\n')
                 return
@@ -93,11 +100,11 @@ def main() -> None:
         sys.stdout.buffer.write(bytes(range(256)) * 4 + b"\n{not json\n")
         return
     elif MODE.startswith("serve-"):
-        fault, at = MODE.removeprefix("serve-").split(":")
+        fault, at = MODE.removeprefix("serve-").split(":", 1)
         if "-T" in sys.argv or not _arg("--unix-socket"):
             print(_loaded())
             return
-        serve(int(at), fault)
+        serve(at, fault)
 
 
 if __name__ == "__main__":

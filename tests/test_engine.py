@@ -61,6 +61,8 @@ def test_missing_suricata_is_reported(monkeypatch):
 
 
 def test_make_engine_registry():
+    from harness.suricata.merged import MergedEngine
+    assert isinstance(make_engine("merged"), MergedEngine)
     assert isinstance(make_engine("batch"), BatchEngine)
     assert isinstance(make_engine("process"), ProcessEngine)
     with pytest.raises(UsageError, match="unknown engine"):
@@ -100,7 +102,7 @@ def _rejected_project(root: Path) -> None:
     write_lock(root)
 
 
-@pytest.mark.parametrize("engine", ["process", "batch"])
+@pytest.mark.parametrize("engine", ["process", "batch", "merged"])
 def test_rule_suricata_rejects_names_its_yaml_file(tmp_project, tmp_path, engine):
     _rejected_project(tmp_project)
     ruleset = load_project(Project(tmp_project))          # the model accepts it; only Suricata knows

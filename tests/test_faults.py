@@ -15,6 +15,7 @@ import pytest
 from harness.cli import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, main
 from harness.suricata.ruleset import check_loaded_count, compile_rules
 from harness.suricata.engine import BatchEngine, EngineFaults
+from harness.suricata.merged import MergedEngine
 from harness.rules.errors import EngineError, RuleErrors
 from harness.rules.loader import load_project
 from harness.cases.pcapcheck import PcapProblem, inspect
@@ -62,12 +63,14 @@ def _generated(root: Path) -> None:
     assert main(["--root", str(root), "pcaps"]) == EXIT_OK
 
 
-@pytest.mark.parametrize("engine", ["process", "batch"])
+@pytest.mark.parametrize("engine", ["process", "batch", "merged"])
 @pytest.mark.parametrize("mode, says", [
     ("hang", "within 2 s; killed"),
     ("segv", "killed by signal SIGSEGV"),
-    ("silent", {"process": "did not report how many rules", "batch": "exited with status 0 at start-up"}),
-    ("garbage", {"process": "did not report how many rules", "batch": "exited with status 0 at start-up"}),
+    ("silent", {"process": "did not report how many rules", "batch": "exited with status 0 at start-up",
+                "merged": "exited with status 0 at start-up"}),
+    ("garbage", {"process": "did not report how many rules", "batch": "exited with status 0 at start-up",
+                 "merged": "exited with status 0 at start-up"}),
 ])
 def test_broken_suricata_exits_3_with_its_words(tmp_project, fake_suricata, capsys, engine, mode, says):
     _generated(tmp_project)
@@ -98,6 +101,33 @@ def test_batch_server_fault_is_one_case_and_the_rest_run_on_a_fresh_server(tmp_p
     cases = tmp_path / "keep" / "cases" / "mqtt-admin-login"
     assert sorted(p.name for p in cases.iterdir() if (p / "eve.json").exists()) == ["admin-again", "admin-login", "guest"]
     assert len((state / "pids").read_text().split()) == 2 and _pids_dead(state)
+
+
+@pytest.mark.parametrize("fault", ["serve-hang:1", "serve-crash:1", "serve-crash-on:again"])
+def test_merged_file_fault_is_traced_to_its_case(tmp_project, fake_suricata, tmp_path, fault):
+    """A merged pcap that hangs or crashes Suricata is replayed case by case on fresh servers: a
+    fault that comes back names the one case whose pcap causes it; one that does not (a server
+    that failed once) leaves no case without its verdict."""
+    write_rule(tmp_project, GOOD_RULE, good_rule_text(THIRD_CASE))
+    write_lock(tmp_project)
+    _generated(tmp_project)
+    state = fake_suricata(fault)
+    ruleset = load_project(Project(tmp_project))
+    engine = MergedEngine(workers=1, case_timeout=1.0, startup_timeout=5.0)
+    cases = tmp_path / "keep" / "cases" / "mqtt-admin-login"
+    if fault == "serve-crash-on:again":
+        with pytest.raises(EngineFaults) as caught:
+            run_suite(ruleset, engine, keep=tmp_path / "keep")
+        [(key, error)] = caught.value.faults
+        assert key == "mqtt-admin-login/admin-again" and "SIGSEGV" in str(error)
+        assert sorted(p.name for p in cases.iterdir() if (p / "eve.json").exists()) == [
+            "admin-login", "anonymous-login", "guest"]
+    else:
+        run_suite(ruleset, engine, keep=tmp_path / "keep")
+        assert sorted(p.name for p in cases.iterdir() if (p / "eve.json").exists()) == [
+            "admin-again", "admin-login", "anonymous-login", "guest"]
+    assert engine.replayed == {f"mqtt-admin-login/{name}" for name in ("admin-again", "admin-login", "anonymous-login", "guest")}
+    assert _pids_dead(state)
 
 
 def test_debug_shows_the_traceback(tmp_project, fake_suricata, capsys):

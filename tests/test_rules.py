@@ -42,8 +42,11 @@ def test_the_plan_validates(plan, plan_runs):
 
 
 def test_committed_pcaps_are_reproducible(repo_ruleset):
+    """Each committed pcap is what its generator renders. A render `iotdetect pcaps --check` made
+    of the same traffic key (generator code, arguments, scapy) earlier in `make test` is not
+    repeated (tests/test_pcaps_memo.py shows the remembered digest is what is compared)."""
     from harness.cases.pcaps import check_all
-    problems = check_all(all_refs(repo_ruleset), repo_ruleset.project.pcaps_dir)
+    problems = check_all(all_refs(repo_ruleset), repo_ruleset.project.pcaps_dir, reuse=True)
     assert not problems, "\n".join(problems)
 
 

@@ -18,7 +18,7 @@ from harness.cases import roles
 from harness.rules.errors import Finding, RuleErrors, rel
 from harness.rules.networks import Networks
 from harness.suricata.pcapshift import RewriteError, rewrite_hosts
-from harness.rules.project import Project
+from harness.rules.project import CACHE, Project
 
 # Below this many pcaps a process pool costs more than it saves.
 _PARALLEL_FROM = 16
@@ -172,16 +172,81 @@ def traffic_key(ref, plan: roles.Plan, root: Path, version: str | None = None) -
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def stage_capture(ref, plan: roles.Plan, source: Path, folder: Path, root: Path) -> Path:
-    """A capture with a host map, rewritten onto the plan's hosts into folder; others as they are."""
-    if not ref.traffic.hosts:
-        return source
-    hosts, _ = resolve(ref, plan, root)
-    target = folder / f"{ref.key.replace('/', '--')}.pcap"
-    target.parent.mkdir(parents=True, exist_ok=True)
+def rewrite_version() -> str:
+    """What a rewritten capture depends on besides its input: the rewrite code and scapy."""
+    import scapy
+
+    from generators import pcapio
+    from harness.suricata import pcapshift
+    digest = hashlib.sha256(scapy.__version__.encode())
+    for module in (pcapshift, pcapio):
+        digest.update(b"\0" + Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def stage_capture(ref, plan: roles.Plan, source: Path, folder: Path, root: Path, version: str | None = None) -> Path:
+    """A capture with a host map, rewritten onto the plan's hosts; others as they are."""
+    return stage_captures([(ref, source)], plan, folder, root, version)[ref.key]
+
+
+def stage_captures(items: list, plan: roles.Plan, folder: Path, root: Path, version: str | None = None) -> dict[str, Path]:
+    """{case key: pcap to replay} for (ref, source pcap) pairs: captures with a host map rewritten
+    onto the plan's hosts, everything else as it is. Rewriting is scapy's per-packet work (~0.5 s a
+    capture), so each result is kept in the project's cache under a hash of the capture's bytes, the
+    resolved map and the rewrite code, reused by every later run on any plan that maps the capture
+    the same way (`folder` when the cache is not writable); what is not cached yet is rewritten on
+    every core."""
+    version = version or rewrite_version()
+    staged, missing = {}, []
+    for ref, source in items:
+        if not ref.traffic.hosts:
+            staged[ref.key] = source
+            continue
+        hosts, _ = resolve(ref, plan, root)
+        try:
+            data = source.read_bytes()
+        except OSError as exc:
+            raise RuleErrors([_capture_finding(ref, plan, source, root, exc.strerror)]) from None
+        key = hashlib.sha256(repr((sorted(hosts.items()), version)).encode() + b"\0" + data).hexdigest()
+        cached = root / CACHE / "captures" / f"{key[:32]}.pcap"
+        if cached.is_file():
+            staged[ref.key] = cached
+        else:
+            missing.append((ref, source, hosts, cached, folder / f"{ref.key.replace('/', '--')}.pcap"))
+    jobs = [(str(source), str(target), hosts) for _, source, hosts, _, target in missing]
+    folder.mkdir(parents=True, exist_ok=True)
+    workers = min(len(jobs), len(os.sched_getaffinity(0)))
+    if workers > 1:
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            errors = list(pool.map(_rewrite, jobs))
+    else:
+        errors = [_rewrite(job) for job in jobs]
+    failed = [_capture_finding(ref, plan, source, root, error)
+              for (ref, source, *_), error in zip(missing, errors) if error]
+    if failed:
+        raise RuleErrors(failed)
+    for ref, _, _, cached, target in missing:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.partial")
+            partial.write_bytes(target.read_bytes())
+            os.replace(partial, cached)      # whole or absent, even with two runs at once
+            staged[ref.key] = cached
+        except OSError:
+            staged[ref.key] = target         # a read-only checkout: rewritten again next time
+    return staged
+
+
+def _rewrite(job: tuple[str, str, dict]) -> str | None:
+    """One capture rewritten (in a worker process); the reason when it cannot be."""
+    source, target, hosts = job
     try:
-        rewrite_hosts(source, target, hosts)
+        rewrite_hosts(Path(source), Path(target), hosts)
     except (RewriteError, ValueError, OSError) as exc:
-        raise RuleErrors([Finding(*ref.error_location(root, "hosts"), "traffic.hosts",
-                                  f"cannot replay {rel(source, root)} on plan {plan.source}: {exc}")]) from None
-    return target
+        return str(exc)
+    return None
+
+
+def _capture_finding(ref, plan: roles.Plan, source: Path, root: Path, reason: str) -> Finding:
+    return Finding(*ref.error_location(root, "hosts"), "traffic.hosts",
+                   f"cannot replay {rel(source, root)} on plan {plan.source}: {reason}")

@@ -124,6 +124,7 @@ def cmd_golden(args) -> int:
 
 
 def add_parser(verbs) -> None:
+    from harness.suricata.engine import engines
     inventory = verbs.add_parser("inventory", help="the asset inventory: validate, import scans/CMDB exports, drift")
     sub = inventory.add_subparsers(dest="inventory_verb", required=True)
     validate = sub.add_parser("validate", help="check inventory/ (also part of `iotdetect validate`)")
@@ -134,7 +135,7 @@ def add_parser(verbs) -> None:
     imp.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
     imp.set_defaults(func=cmd_import)
     test = sub.add_parser("test", help="replay inventory/tests.yaml with the inventory rules and datasets loaded")
-    test.add_argument("--engine", default="batch", choices=["batch", "process", "container"])
+    test.add_argument("--engine", default="batch", choices=list(engines()))
     test.set_defaults(func=cmd_test)
     golden = sub.add_parser("golden", help="compare (or --bless) the inventory searches' golden files")
     golden.add_argument("--bless", action="store_true")

@@ -397,6 +397,7 @@ class BatchEngine:
         # log is mapped back to the rules.
         socket_path = workspace.folder / f"suricata-{worker}-{attempt}.socket"
         log_path = workspace.folder / f"batch-{worker}-{attempt}.log"
+        socket_path.unlink(missing_ok=True)   # an earlier run's server in a kept folder (a killed one leaves it)
         with log_path.open("w") as log:
             process = subprocess.Popen(
                 [suricata_binary()] + suricata_args(str(workspace.config), str(workspace.rules), str(workspace.folder),
@@ -531,14 +532,24 @@ class ContainerEngine(_OneProcessPerCase):
 
 
 ENGINES: dict[str, type] = {"process": ProcessEngine, "batch": BatchEngine, "container": ContainerEngine}
+# `iotdetect test`, `dist` and the pytest sweep: gave the batch engine's verdicts on every case of
+# all four site plans (bench/run.py and tests/test_merged_engine.py compare them).
+DEFAULT_ENGINE = "merged"
+
+
+def engines() -> dict[str, type]:
+    """Every engine by name; the merged engine lives in its own module (it builds on BatchEngine)."""
+    from harness.suricata.merged import MergedEngine
+    return {**ENGINES, "merged": MergedEngine}
 
 
 def make_engine(name: str) -> Engine:
     from harness.rules.errors import UsageError
+    registry = engines()
     try:
-        return ENGINES[name]()
+        return registry[name]()
     except KeyError:
-        raise UsageError(f"unknown engine {name!r}; choose from {', '.join(ENGINES)}") from None
+        raise UsageError(f"unknown engine {name!r}; choose from {', '.join(registry)}") from None
 
 
 def alerts(records: Iterable[dict]) -> list[dict]:

@@ -1,0 +1,368 @@
+"""The merged engine: each worker's Suricata reads one pcap holding its whole share of the cases.
+
+The batch engine pays Suricata's unix-socket cost per case (a file starts only on a 10 ms tick and
+the pipeline is torn down after it, ~20 ms a case). Here the cases of a worker's share are
+concatenated into one pcap instead, each case placed exactly where the batch engine places it (its
+first packet 2 days after the previous case's last, see BatchEngine._time_separated), so a case's
+packets, timestamps and threshold windows are the batch engine's. Suricata reads each merged file as
+one pcap-file (one start-up and one teardown per worker) and its eve.json is split back into the
+cases' own folders (_split: by the flow's start, the packet's time, or the flow_id still open). No
+state can count across cases: a threshold window is at most 1 day, every flow has timed out long
+before the next case, and Suricata moves a timed-out flow out of its hash before a packet of the
+next case can land in it (flow-hash.c, 7.0.10).
+
+What differs from a file per case, and what is done about it:
+- Flows of a case are not ended by a file's teardown but time out while Suricata reads the next
+  case. Their flow records are then stamped with the time they were logged (a later case's time):
+  the split puts the case's last packet time and reason "shutdown" back, which is what the per-file
+  engine writes for them. `pcap_cnt` is counted from the case's own first packet again.
+- A TCP flow with data still to inspect at its end is inspected on pseudo-packets carrying the time
+  Suricata had reached then, a later case's time (flow-timeout.c, TimeGet()): such a detection sees
+  another case's threshold state and leaves its own in that case. Any record of a case stamped after
+  the case's last packet is therefore a sign that the case, and the case whose time it carries, may
+  have influenced each other: both are replayed again, each in a file of its own (the batch engine's
+  way), and those results replace the merged ones.
+- A capture Suricata must read on its own (pcapng, another link type or time precision than its
+  neighbours, a truncated last record) forms a file of its own in the same server.
+- The runner replays every failing case alone before reporting it (harness/cases/runner.py), so a
+  neighbour is never why a case fails. Not seen: a late inspection that a neighbour's threshold
+  suppresses and that logs nothing, which could hide an alert the batch engine would report.
+"""
+from __future__ import annotations
+
+import bisect
+import collections
+import functools
+import json
+import re
+import struct
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from harness.rules.errors import EngineError
+from harness.suricata.engine import TIME_ORIGIN, BatchEngine, EngineFaults, Job, Workspace
+from harness.suricata.pcapshift import shift_pcap, time_span
+
+_GLOBAL_HEADER, _RECORD_HEADER = 24, 16
+_ORDER = {b"\xd4\xc3\xb2\xa1": "<", b"\xa1\xb2\xc3\xd4": ">", b"\x4d\x3c\xb2\xa1": "<", b"\xa1\xb2\x3c\x4d": ">"}
+_NANOSECONDS = {b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"}
+# Merged files stay below this size: a worker's share is cut into several files when it is larger.
+MAX_FILE_BYTES = 256 << 20
+CASES_PER_TIMEOUT = 20
+_TIMESTAMP = re.compile(r'^\{"timestamp":"(?P<ts>[^"]+)"')
+_PCAP_CNT = re.compile(r'"pcap_cnt":(?P<n>\d+)')
+# EVE pkt_src of records made on a packet read from the file (or decoded out of one): stamped with
+# that packet's own time. Pseudo-packets made when a flow times out or at shutdown are not.
+_PACKET_TIME = {"wire/pcap", "gre tunnel", "ipv4 tunnel", "ipv6 tunnel", "teredo tunnel", "defrag",
+                "stream (detect/log)", "geneve encapsulation", "vxlan encapsulation"}
+
+
+@dataclass
+class _Case:
+    """One case inside a merged file: its packets' time span (µs) and where its packets start."""
+    job: Job                    # job.pcap: the case's own shifted pcap (written when it is read alone)
+    first_us: int
+    last_us: int
+    packets_before: int = 0     # packets of the file before this case's first
+    source: Path | None = None  # the case's pcap and the seconds it is moved by, to write job.pcap
+    shift: int = 0
+
+    def write_own(self) -> Path:
+        """The case's own shifted pcap (for reading it alone), written on first use."""
+        if self.source is not None and not self.job.pcap.exists():
+            shift_pcap(self.source, self.job.pcap, self.shift)
+        return self.job.pcap
+
+
+@dataclass
+class _File:
+    """One pcap Suricata reads as a whole: a run of cases of one share, in time order."""
+    header: bytes = b""
+    cases: list[_Case] = field(default_factory=list)
+    size: int = 0
+    packets: int = 0
+    alone: bool = False
+    path: Path | None = None
+
+
+def _classic(data: bytes) -> tuple[str, bool] | None:
+    """(struct byte order, nanosecond timestamps) of a classic pcap; None for anything else."""
+    order = _ORDER.get(data[:4])
+    return (order, data[:4] in _NANOSECONDS) if order and len(data) >= _GLOBAL_HEADER else None
+
+
+def _shifted_records(data: bytes, order: str, seconds: int) -> tuple[bytes, int, int, int] | None:
+    """(records with every timestamp `seconds` later, packets, first, last (sec, sub-second
+    units)); None when the last record is cut short (Suricata must read such a file on its own)."""
+    out = bytearray(data[_GLOBAL_HEADER:])
+    offset, packets, first, last = 0, 0, None, None
+    while offset + _RECORD_HEADER <= len(out):
+        ts_sec, ts_sub, captured, _ = struct.unpack_from(order + "IIII", out, offset)
+        if offset + _RECORD_HEADER + captured > len(out):
+            return None
+        struct.pack_into(order + "I", out, offset, ts_sec + seconds)
+        stamp = (ts_sec + seconds, ts_sub)
+        first = stamp if first is None else min(first, stamp)
+        last = stamp if last is None else max(last, stamp)
+        offset += _RECORD_HEADER + captured
+        packets += 1
+    if offset != len(out) or first is None:
+        return None
+    return bytes(out), packets, first, last
+
+
+def _micros(stamp: tuple[int, int], nanoseconds: bool) -> int:
+    return stamp[0] * 1_000_000 + (stamp[1] // 1000 if nanoseconds else stamp[1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _eve_second(text: str) -> int:
+    """Epoch second of an EVE timestamp's "YYYY-mm-ddTHH:MM:SS" and "+hhmm" (cached: a case's
+    records share a handful of seconds)."""
+    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
+    return round((moment - _EPOCH).total_seconds())
+
+
+def _eve_micros(text: str) -> int:
+    """Microseconds since the epoch of an EVE timestamp ("2023-11-14T22:13:20.005000+0000")."""
+    if len(text) != 31 or text[19] != ".":
+        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+        return round((moment - _EPOCH) / timedelta(microseconds=1))
+    return _eve_second(text[:19] + text[26:]) * 1_000_000 + int(text[20:26])
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _eve_time(micros: int, like: str) -> str:
+    """micros as Suricata writes a timestamp, in the UTC offset of `like` (one of its timestamps)."""
+    offset = datetime.strptime(like, "%Y-%m-%dT%H:%M:%S.%f%z").utcoffset()
+    moment = (_EPOCH + timedelta(microseconds=micros)).astimezone(timezone(offset))
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + like[-5:]
+
+
+@dataclass
+class MergedEngine(BatchEngine):
+    """Every worker reads its share of the cases as one merged pcap (see the module docstring)."""
+    name: str = "merged"
+    max_file_bytes: int = MAX_FILE_BYTES
+    # The keys of the last run's cases that were replayed alone (what the tests and bench look at).
+    replayed: set[str] = field(default_factory=set, compare=False)
+
+    def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
+        self.replayed = set()
+        if workspace.config_file is not None:
+            # A sensor's own config may not log flows (or may open its own unix socket): no split
+            # could be trusted, so such a run is the batch engine's.
+            super().run(workspace, jobs, progress)
+            return
+        files = self._merge(workspace, jobs)
+        shares = [[f for w, f in files if w == worker] for worker in range(self.workers)]
+        faults, replay = [], set()
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            futures = [pool.submit(self._run_files, workspace, share, progress, worker)
+                       for worker, share in enumerate(shares) if share or worker == 0]  # 0 jobs: still load-test
+            for future in futures:
+                share_faults, share_replay = future.result()
+                faults += share_faults
+                replay |= share_replay
+        self.replayed = replay
+        if replay:
+            faults += self._replay_alone(workspace, [c for _, f in files for c in f.cases if c.job.key in replay],
+                                         progress)
+        if faults:
+            order = {job.key: n for n, job in enumerate(jobs)}
+            raise EngineFaults(sorted(faults, key=lambda fault: order.get(fault[0], 0)))
+
+    def _replay_alone(self, workspace: Workspace, cases: list[_Case], progress) -> list:
+        """Cases that may have influenced each other, or whose merged file failed: each in a file of
+        its own on one server, in time order (the batch engine's way). Their results replace the
+        merged ones; a case that fails alone is a fault of its own."""
+        cases = sorted(cases, key=lambda case: case.first_us)
+        for case in cases:
+            case.write_own()
+            (case.job.outdir / "eve.json").unlink(missing_ok=True)    # Suricata appends to eve.json
+        return BatchEngine._run_share(self, workspace, [case.job for case in cases], progress, self.workers)
+
+    # -- building the merged files --------------------------------------------------------------
+
+    def _merge(self, workspace: Workspace, jobs: list[Job]) -> list[tuple[int, _File]]:
+        """(worker, file) for every file, each case shifted exactly as the batch engine shifts it
+        (a case replayed alone later reads the same bytes the batch engine would)."""
+        folder = workspace.folder / "merged"
+        folder.mkdir(parents=True, exist_ok=True)
+        current: dict[int, _File] = {}
+        files: list[tuple[int, _File]] = []
+        writing: dict[int, object] = {}     # worker -> open file of its current merged pcap
+
+        def close(worker: int) -> None:
+            current.pop(worker, None)
+            if worker in writing:
+                writing.pop(worker).close()
+
+        start = TIME_ORIGIN
+        try:
+            for index, job in enumerate(jobs):
+                worker = index % self.workers
+                staged = folder / f"{index:05d}.pcap"
+                data = job.pcap.read_bytes()
+                form = _classic(data)
+                shift = start - self._first_second(data, form[0]) if form else 0
+                shifted = _shifted_records(data, form[0], shift) if form else None
+                if shifted is None:
+                    # pcapng (scapy converts it), or a last record cut short: read on its own, as the
+                    # batch engine would; later cases go into a later file (time only moves forward).
+                    first, last = time_span(job.pcap)
+                    shift_pcap(job.pcap, staged, start - first)
+                    case = _Case(Job(job.key, staged, job.outdir), start * 1_000_000,
+                                 (start + last - first + 1) * 1_000_000)
+                    files.append((worker, _File(cases=[case], alone=True)))
+                    close(worker)
+                    start += (last - first) + self.case_time_stride
+                    continue
+                records, packets, first, last = shifted
+                case = _Case(Job(job.key, staged, job.outdir), _micros(first, form[1]), _micros(last, form[1]),
+                             source=job.pcap, shift=shift)
+                header = self._header(data)
+                merged = current.get(worker)
+                if merged is None or merged.header != header or merged.size + len(records) > self.max_file_bytes:
+                    close(worker)
+                    merged = current[worker] = _File(header=header, path=folder / f"merged-{len(files):04d}.pcap")
+                    files.append((worker, merged))
+                    writing[worker] = merged.path.open("wb")
+                    writing[worker].write(header)
+                case.packets_before = merged.packets
+                merged.cases.append(case)
+                writing[worker].write(records)
+                merged.size += len(records)
+                merged.packets += packets
+                start += (last[0] - first[0]) + self.case_time_stride
+        finally:
+            for worker in list(writing):
+                close(worker)
+        return files
+
+    @staticmethod
+    def _header(data: bytes) -> bytes:
+        """The global header a merged file shares with its cases: the snap length raised to the
+        largest any capture may declare, so no case's record is longer than the file allows."""
+        order = _ORDER[data[:4]]
+        magic, major, minor, zone, sigfigs, _, linktype = struct.unpack_from(order + "IHHiIII", data, 0)
+        return struct.pack(order + "IHHiIII", magic, major, minor, zone, sigfigs, 262144, linktype)
+
+    @staticmethod
+    def _first_second(data: bytes, order: str) -> int:
+        """The first packet's whole second (as pcapshift.time_span reads it)."""
+        first, offset = None, _GLOBAL_HEADER
+        while offset + _RECORD_HEADER <= len(data):
+            ts_sec, _, captured, _ = struct.unpack_from(order + "IIII", data, offset)
+            first = ts_sec if first is None else min(first, ts_sec)
+            offset += _RECORD_HEADER + captured
+        return first or 0
+
+    # -- running them and splitting the output --------------------------------------------------
+
+    def _run_files(self, workspace: Workspace, files: list[_File], progress, worker: int):
+        """One server for the worker's files, then every file's eve.json split into its cases'.
+        Returns (faults of cases read alone, keys of cases to replay alone). A merged file that
+        hangs or crashes Suricata is replayed case by case, so the fault names its case."""
+        jobs, owner = [], {}
+        for number, merged in enumerate(files):
+            job = merged.cases[0].job if merged.alone else Job(
+                f"merged/{worker}/{number}", merged.path, workspace.folder / "merged" / f"out-{worker}-{number:04d}")
+            jobs.append(job)
+            owner[job.key] = merged
+        largest = max((len(f.cases) for f in files), default=1)
+        # A merged file gets the per-case time-out once for every CASES_PER_TIMEOUT cases in it.
+        serving = replace(self, case_timeout=self.case_timeout * -(-largest // CASES_PER_TIMEOUT))
+        faults, replay = [], set()
+        failed = set()
+        for key, error in BatchEngine._run_share(serving, workspace, jobs, None, worker):
+            failed.add(key)
+            if owner[key].alone:
+                faults.append((key, error))
+            else:
+                replay |= {case.job.key for case in owner[key].cases}
+        for job in jobs:
+            merged = owner[job.key]
+            if job.key in failed:
+                continue
+            late = self._split(job.outdir / "eve.json", merged) if not merged.alone else set()
+            replay |= late
+            for case in merged.cases:
+                if progress and case.job.key not in late:
+                    progress(case.job)
+        return faults, replay
+
+    def _split(self, eve: Path, merged: _File) -> set[str]:
+        """Write each case's records into its own eve.json; returns the keys of cases that may have
+        influenced each other. Whose a record is:
+        - a flow record or an alert names its flow's start: the case whose window holds it;
+        - a record made on a packet read from the file carries that packet's time: the case whose
+          window holds it (no packet reaches a flow of an earlier case: it has timed out);
+        - anything else (a transaction logged when its flow ended) carries only the flow_id, which
+          Suricata 7.0 derives from the addresses and ports alone, so cases talking between the same
+          hosts share it: the flow with that id still open at that point of the file (a flow's
+          records all come before its flow record). Two open at once: both cases are replayed."""
+        starts = [case.first_us for case in merged.cases]
+
+        def case_at(micros: int) -> int:
+            return max(0, bisect.bisect_right(starts, micros) - 1)
+
+        parsed, flows = [], collections.defaultdict(list)     # flow_id -> [(case, index of its flow record)]
+        text = eve.read_text(encoding="utf-8", errors="replace") if eve.is_file() else ""
+        for line in text.split("\n"):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                when = _eve_micros(record["timestamp"])
+                flow = record.get("flow")
+                started = case_at(_eve_micros(flow["start"])) if isinstance(flow, dict) and "start" in flow else None
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise EngineError(f"{eve} is not EVE JSON ({exc})") from None
+            if record.get("event_type") == "flow" and "flow_id" in record:
+                flows[record["flow_id"]].append((started, len(parsed)))
+            parsed.append((line, record, when, started))
+        lines: list[list[str]] = [[] for _ in merged.cases]
+        replay: set[str] = set()
+        for index, (line, record, when, owner) in enumerate(parsed):
+            if owner is None and record.get("pkt_src") in _PACKET_TIME:
+                owner = case_at(when)
+            if owner is None:
+                candidates = {case for case, logged in flows.get(record.get("flow_id"), ())
+                              if logged > index and case is not None and starts[case] <= when}
+                owner = max(candidates, default=case_at(when))
+                if len(candidates) != 1:
+                    replay |= {merged.cases[case].job.key for case in candidates | {owner}}
+            case = merged.cases[owner]
+            if when > case.last_us:
+                if record.get("event_type") == "flow":
+                    line = self._as_at_teardown(line, record, case)
+                else:
+                    # Inspected late, in another case's time: replay both of them alone.
+                    replay.add(case.job.key)
+                    replay.add(merged.cases[case_at(when)].job.key)
+            lines[owner].append(self._own_packet_count(line, case))
+        for case, case_lines in zip(merged.cases, lines):
+            case.job.outdir.mkdir(parents=True, exist_ok=True)
+            (case.job.outdir / "eve.json").write_text("".join(f"{line}\n" for line in case_lines), encoding="utf-8")
+        return replay
+
+    @staticmethod
+    def _as_at_teardown(line: str, record: dict, case: _Case) -> str:
+        """A flow record logged after its case: the time and reason a file's teardown gives it."""
+        stamp = record["timestamp"]
+        line = line.replace(f'"timestamp":"{stamp}"', f'"timestamp":"{_eve_time(case.last_us, stamp)}"', 1)
+        return line.replace('"reason":"timeout"', '"reason":"shutdown"', 1)
+
+    @staticmethod
+    def _own_packet_count(line: str, case: _Case) -> str:
+        if not case.packets_before:
+            return line
+        match = _PCAP_CNT.search(line)
+        if not match or int(match.group("n")) <= case.packets_before:
+            return line
+        return f'{line[:match.start("n")]}{int(match.group("n")) - case.packets_before}{line[match.end("n"):]}'

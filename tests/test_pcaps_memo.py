@@ -1,0 +1,29 @@
+"""check_all(reuse=True) compares committed pcaps with the digest of an earlier render of the same
+traffic key, and renders what it has not seen."""
+from __future__ import annotations
+
+from harness.cases import pcaps
+from harness.cases.pcaps import case_refs, check_all, write_all
+from harness.rules.loader import load_project
+from harness.rules.project import Project
+
+
+def test_remembered_renders_are_compared_and_new_ones_rendered(tmp_project, monkeypatch):
+    ruleset = load_project(Project(tmp_project))
+    refs = case_refs(ruleset)
+    write_all(refs, ruleset.project.pcaps_dir)
+    rendered = []
+    real = pcaps.render_all
+    monkeypatch.setattr(pcaps, "render_all", lambda refs, *a, **k: rendered.append(len(refs)) or real(refs, *a, **k))
+    assert check_all(refs, ruleset.project.pcaps_dir, reuse=True) == []      # nothing remembered yet: renders
+    assert check_all(refs, ruleset.project.pcaps_dir, reuse=True) == []      # all remembered: renders none
+    assert check_all(refs, ruleset.project.pcaps_dir) == []                  # without reuse: renders again
+    assert rendered == [len(refs), 0, len(refs)]
+    committed = refs[0].pcap_path(ruleset.project.pcaps_dir)
+    committed.write_bytes(committed.read_bytes() + b"\0")
+    [problem] = check_all(refs, ruleset.project.pcaps_dir, reuse=True)
+    assert problem.startswith(f"{refs[0].key}: ") and "differs from what" in problem
+    memo = tmp_project / ".iotdetect-cache" / "renders"
+    for entry in memo.iterdir():      # a remembered digest is what a reused check compares with
+        entry.write_text("0" * 64 + "\n")
+    assert len(check_all(refs, ruleset.project.pcaps_dir, reuse=True)) == len(refs)
