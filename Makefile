@@ -61,9 +61,12 @@ $(SIGMA_VENV)/.installed:
 	touch $@
 
 # BENCH_ARGS=--big adds the 50k-rule library (its pcaps take long to generate).
+# bench/sensor.py: Suricata's throughput with no rules and with the pack on a generated IoT mix
+# (~350 MB, cached under .iotdetect-cache/sensorbench/), then the costliest rules by leave-one-out.
 bench: setup $(SIGMA_VENV)/.installed
 	$(PY) bench/run.py
 	$(PY) bench/e2e.py $(BENCH_ARGS)
+	$(PY) bench/sensor.py $(SENSOR_BENCH_ARGS)
 
 clean:
 	rm -rf build dist $(REPORTS) .pytest_cache
