@@ -128,10 +128,10 @@ def configured_stock(folder: Path) -> Path:
 def pack(folder: Path):
     """The release's Suricata rules (what `iotdetect build`/`dist` ship), one rule per line, and
     their rule ids by line."""
-    from harness.build import version
-    from harness.compile import compile_rules
-    from harness.loader import load_project
-    from harness.project import Project
+    from harness.version import version
+    from harness.suricata.ruleset import compile_rules
+    from harness.rules.loader import load_project
+    from harness.rules.project import Project
     ruleset = load_project(Project(ROOT))
     compiled = compile_rules(ruleset, version())
     lines = compiled.text.splitlines()

@@ -66,9 +66,9 @@ def test_a_broken_checksum_is_seen():
 @pytest.mark.skipif(not shutil.which("suricata"), reason="needs suricata")
 def test_suricata_sees_the_protocols_of_the_mix(mix, tmp_path):
     folder, _, _ = mix
-    from harness.compile import write_harness_config
-    from harness.loader import load_project
-    from harness.project import Project
+    from harness.suricata.workspace import write_harness_config
+    from harness.rules.loader import load_project
+    from harness.rules.project import Project
     config = write_harness_config(load_project(Project(ROOT)), tmp_path)
     rules = tmp_path / "none.rules"
     rules.write_text("")
