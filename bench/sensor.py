@@ -356,6 +356,7 @@ def main() -> None:
                         help="leave-one-out by instruction counts (valgrind), not CPU seconds")
     parser.add_argument("--work", help="keep the rules, config and EVE output here")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)      # progress shows under make and tee
     if not shutil.which("suricata"):
         raise SystemExit("suricata is not installed (make setup)")
     import yaml
