@@ -1,24 +1,27 @@
 """Sensor cost of the ruleset: Suricata's throughput on a large IoT-VLAN mix with no rules and with
 the whole pack, side by side in one run, then the most expensive rules by leave-one-out.
 
-    .venv/bin/python bench/sensor.py [--repeat 5] [--top 10] [--no-loo] [--work DIR]
+    .venv/bin/python bench/sensor.py [--repeat 5] [--top 10] [--candidates 20] [--no-loo]
+                                     [--instructions] [--work DIR]
 
 - Traffic: bench/sensor_mix.py writes a deterministic mix (cameras, MQTT, Modbus, DNS, NTP, HTTPS,
-  HTTP, SNMP and every committed case pcap as attack traffic), >= 200 MB, cached under
+  HTTP, SNMP and the committed case pcaps as attack traffic), 346 MB, cached under
   .iotdetect-cache/sensorbench/ (never committed; rebuilt when the generator or the pcaps change).
 - Sensor: Debian's own /etc/suricata/suricata.yaml after `iotdetect sensor configure --write` (what
   an operator runs), the real Suricata in pcap-file mode (`-r`), its stock runmode (autofp), EVE
   on as configured. `unix-command` is switched off so that runs never share the stock socket.
   "No rules" is an empty rules file given with -S (the stock rule path is not read either).
 - Figures: Suricata's own "time elapsed" (engine start to end of the file, rule loading excluded)
-  and the process's CPU seconds, median of --repeat runs, the two configurations interleaved
-  (A B A B ...) so that a load change on the shared machine hits both.
-- Leave-one-out: the pack minus one rule on a 15-second slice of the same mix (same generator,
-  same composition, ~45 MB), `--runmode single` (one thread: CPU seconds are the cost, no thread
-  hand-off noise), CPU seconds of the whole process (startup included; it hardly differs
-  between the pack and the pack minus one rule). Every rule once, then the --candidates most
-  expensive again twice with the full pack re-measured around them; the median of three is what
-  the table shows. A rule's cost = median(pack) - median(pack minus the rule).
+  and the process's CPU seconds minus those of the same start and stop on one packet, median of
+  --repeat runs, the two configurations interleaved (A B A B ...) so that a load change on the
+  shared machine hits both. --instructions adds instruction counts on the whole mix (valgrind),
+  which do not depend on what else runs.
+- Leave-one-out, grouped (see leave_one_out): the pack minus each group of rules that Suricata
+  runs the same way, then minus each rule of the costliest groups, `--runmode single`. By CPU
+  seconds on a 15 s slice of the same generator (every 8th case pcap), three runs each; with
+  --instructions by instruction counts on a 3 s slice, one run each. Start-up is included in both
+  (it differs little between the pack and the pack minus one rule, but a short slice weighs it
+  more than a sensor running for days does).
 
 Prints figures; asserts nothing. The machine is shared: compare columns of one run, not runs.
 """
@@ -45,7 +48,7 @@ sys.path.insert(0, str(BENCH))
 import sensor_mix  # noqa: E402
 
 STOCK = Path("/etc/suricata/suricata.yaml")
-FULL = sensor_mix.Mix()                         # 120 s, ~270 MB
+FULL = sensor_mix.Mix()                                     # 120 s, 346 MB
 SAMPLE = sensor_mix.Mix(duration=15.0, case_share=0.125)    # leave-one-out by CPU: 1/8 of the mix
 SMALL = sensor_mix.Mix(duration=3.0, case_share=0.025)      # leave-one-out by instructions: 1/40
 _ELAPSED = re.compile(r"time elapsed ([0-9.]+)s")
@@ -126,8 +129,8 @@ def configured_stock(folder: Path) -> Path:
 
 
 def pack(folder: Path):
-    """The release's Suricata rules (what `iotdetect build`/`dist` ship), one rule per line, and
-    their rule ids by line."""
+    """The release's Suricata rules (what `iotdetect build`/`dist` ship) written to folder, and
+    {rule id: (sid, rule line)}."""
     from harness.version import version
     from harness.suricata.ruleset import compile_rules
     from harness.rules.loader import load_project
@@ -192,6 +195,7 @@ class CpuCounter:
     """CPU seconds of the process, `--runmode single`; noisy on a shared machine, so every rule
     is measured once and the most expensive ones again, with the full pack re-measured around."""
     unit, scale, repeats = "CPU ms", 1000.0, 3
+    note = ", start and stop included"
 
     def __init__(self, config: Path, pcap: Path, work: Path) -> None:
         self.config, self.pcap, self.out = config, pcap, work / "out"
@@ -201,17 +205,28 @@ class CpuCounter:
 
 
 class InstructionCounter(CpuCounter):
-    """Instructions executed (valgrind's cachegrind, no cache simulation): the same count for the
-    same input whatever else runs on the machine, at ~30x the time, so one run a rule."""
+    """Instructions executed (valgrind's cachegrind, no cache simulation) on the slice minus those on
+    its first packet alone: the same count for the same input whatever else runs on the machine
+    (within ~1%: Suricata's flow threads), at ~30x the time, so one run a configuration. Start and stop
+    are subtracted because on a short slice they are most of the count (measured: 548 of 838 M
+    instructions for the pack on the 3 s slice) and would rank rules by their loading cost."""
     unit, scale, repeats = "M instr", 1e-6, 1
+    note = ", start and stop subtracted"
+
+    def __init__(self, config: Path, pcap: Path, work: Path) -> None:
+        super().__init__(config, pcap, work)
+        self.tiny = one_packet(pcap, work / "first-packet.pcap")
 
     def __call__(self, rules: Path) -> float:
+        return self.count(rules, self.pcap) - self.count(rules, self.tiny)
+
+    def count(self, rules: Path, pcap: Path) -> float:
         if self.out.exists():
             shutil.rmtree(self.out)
         self.out.mkdir(parents=True)
         argv = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--branch-sim=no",
                 "--cachegrind-out-file=/dev/null", "suricata", "-c", str(self.config), "-S", str(rules),
-                "-r", str(self.pcap), "-l", str(self.out), "--runmode", "single", "--set", "unix-command.enabled=no"]
+                "-r", str(pcap), "-l", str(self.out), "--runmode", "single", "--set", "unix-command.enabled=no"]
         run = subprocess.run(argv, capture_output=True, text=True, timeout=1800)
         match = re.search(r"I\s+refs:\s+([0-9,]+)", run.stderr)
         if run.returncode != 0 or not match:
@@ -304,7 +319,7 @@ def print_leave_one_out(loo: LeaveOneOut, measure: CpuCounter, rules: dict, mix:
     spread = (max(loo.reference) - min(loo.reference)) * scaled
     print(f"\nleave-one-out on {measure.pcap.stat().st_size / 1e6:.0f} MB (the mix's generator for {mix.duration:.0f} s, "
           f"{mix.case_share:.1%} of the case pcaps), --runmode single, {measure.unit}: no rules {base * scaled:,.0f}, "
-          f"the pack {ref * scaled:,.0f} (+{100 * (ref / base - 1):.1f}%, start and stop included); the pack measured "
+          f"the pack {ref * scaled:,.0f} (+{100 * (ref / base - 1):.1f}%{measure.note}); the pack measured "
           f"{len(loo.reference)} times, spread {spread:,.0f}; {loo.runs} runs, {loo.seconds:.0f} s")
     extra = ref - base
     print(f"{'group (the pack minus the whole group)':<46}{'rules':>6}{measure.unit:>10}{'of the pack':>13}")
@@ -319,15 +334,12 @@ def print_leave_one_out(loo: LeaveOneOut, measure: CpuCounter, rules: dict, mix:
 
 
 def print_instructions(config: Path, pcap: Path, rules: Path, empty: Path, work: Path, packets: int) -> None:
-    """The slowdown in instructions on the whole mix (one run each: the count repeats), start and
-    stop (one packet) subtracted."""
-    tiny = one_packet(pcap, work / "one-packet.pcap")
-    counts = {}
-    for label, rules_file in (("no rules", empty), ("the pack", rules)):
-        counts[label] = (InstructionCounter(config, pcap, work)(rules_file) -
-                         InstructionCounter(config, tiny, work)(rules_file))
+    """The slowdown in instructions on the whole mix (one run each: the count repeats within 1%),
+    start and stop (the first packet alone) subtracted."""
+    counter = InstructionCounter(config, pcap, work)
+    counts = {label: counter(rules_file) for label, rules_file in (("no rules", empty), ("the pack", rules))}
     base = counts["no rules"]
-    print(f"instructions on the whole mix, --runmode single, start and stop subtracted (valgrind):")
+    print("instructions on the whole mix, --runmode single, start and stop subtracted (valgrind):")
     for label, count in counts.items():
         print(f"  {label:<10}{count / 1e9:>8.2f} G  {count / packets:>8,.0f} a packet  "
               f"{100 * (count / base - 1):>6.1f}% more than no rules")
