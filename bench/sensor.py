@@ -206,8 +206,9 @@ class CpuCounter:
 
 class InstructionCounter(CpuCounter):
     """Instructions executed (valgrind's cachegrind, no cache simulation) on the slice minus those on
-    its first packet alone: the same count for the same input whatever else runs on the machine
-    (within ~1%: Suricata's flow threads), at ~30x the time, so one run a configuration. Start and stop
+    its first packet alone: nearly the same count for the same input whatever else runs on the
+    machine (measured: within 0.3% on the whole mix, 5% on the 3 s slice, Suricata's flow threads
+    work on timers), at ~30x the time, so one run a configuration. Start and stop
     are subtracted because on a short slice they are most of the count (measured: 548 of 838 M
     instructions for the pack on the 3 s slice) and would rank rules by their loading cost."""
     unit, scale, repeats = "M instr", 1e-6, 1
