@@ -56,10 +56,13 @@ captures:
 # pySigma (Splunk and Kusto backends) for the side-by-side figures comes with the `sigma` extra.
 # BENCH_ARGS=--big adds the 50k-rule library (validate and build; its 100k pcaps take long to generate).
 # IOTDETECT_SCALE=1: the no-quadratic-step shape test (2.5k vs 5k rules, ~20 s of CPU; not in make test).
+# bench/sensor.py: Suricata's throughput with no rules and with the pack on a generated IoT mix
+# (~350 MB, cached under .iotdetect-cache/sensorbench/), then the costliest rules by leave-one-out.
 bench: setup
 	$(PY) bench/run.py
 	IOTDETECT_SCALE=1 $(PYTEST) -q tests/test_bench_scale.py
 	$(PY) bench/e2e.py $(BENCH_ARGS)
+	$(PY) bench/sensor.py $(SENSOR_BENCH_ARGS)
 
 clean:
 	rm -rf build dist $(REPORTS) .pytest_cache
