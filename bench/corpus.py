@@ -6,8 +6,9 @@ state leaks between files; each keeps its own clock). The site plan is either th
 (`--networks FILE`, used as it is) or derived per pcap, because a foreign corpus's addresses are in
 no plan:
 
-- every private address (RFC 1918, CGNAT, link-local, IPv6 ULA/link-local) is an IoT device
-  (`IOT_NET`), public addresses are the internet (`EXTERNAL_NET`);
+- every private address (RFC 1918, CGNAT, link-local, loopback, IPv6 ULA/link-local) is an IoT
+  device (`IOT_NET`), and so is a public host serving an IoT port (telnet, FTP, SNMP, TFTP, MQTT,
+  CoAP, RTSP); other public addresses are the internet (`EXTERNAL_NET`);
 - a host that answers on an OT port (Modbus, DNP3, EtherNet/IP, S7, IEC 104, BACnet, OPC UA) or
   whose flows Suricata labels modbus/dnp3/enip is in `OT_NET` (carved out of `IOT_NET` by CIDR
   arithmetic, never with `!`, which Suricata 7 would apply to all of `HOME_NET`);
@@ -45,7 +46,10 @@ from harness.runner import prepare_workspace
 PCAP_SUFFIXES = (".pcap", ".pcapng", ".cap")
 PRIVATE = tuple(ipaddress.ip_network(n) for n in (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16",
-    "fc00::/7", "fe80::/10"))
+    "127.0.0.0/8", "fc00::/7", "fe80::/10", "::1/128"))
+# Ports whose server is an IoT device even at a public address (a capture between two internet
+# hosts still shows a device's telnet, FTP, SNMP, TFTP, MQTT, CoAP or RTSP service).
+IOT_PORTS = {23, 2323, 21, 161, 69, 1883, 5683, 554}
 # Ports whose server is an OT device, and the app-layer names Suricata gives their flows.
 OT_PORTS = {502, 20000, 44818, 2222, 102, 2404, 47808, 4840, 1911, 9600, 18245, 5007, 789, 34962, 34964}
 OT_PROTOS = {"modbus", "dnp3", "enip"}
@@ -99,6 +103,7 @@ def carve(ranges, holes) -> list[str]:
 class Servers:
     """What a pcap's flows say about its hosts (the inputs of its derived plan)."""
     ot: frozenset[str] = frozenset()
+    devices: frozenset[str] = frozenset()      # public hosts serving an IoT port
     resolvers: frozenset[str] = frozenset()
     brokers: frozenset[str] = frozenset()
 
@@ -108,7 +113,7 @@ def derived_plan(servers: Servers) -> Networks:
     resolvers = sorted(servers.resolvers - servers.ot)
     brokers = sorted(servers.brokers - servers.ot)
     groups = {
-        "IOT_NET": tuple(carve(PRIVATE, ot)),
+        "IOT_NET": tuple(carve(PRIVATE, ot) + sorted(str(_host(d)) for d in servers.devices - servers.ot)),
         "OT_NET": tuple(ot) or ("240.0.0.0/24",),
         "ENGINEERING_HOSTS": (RESERVED["ENGINEERING_HOSTS"],),
         "CORP_NET": (RESERVED["CORP_NET"],),
@@ -123,19 +128,23 @@ def derived_plan(servers: Servers) -> Networks:
 
 
 def servers_of(events: list[dict]) -> Servers:
-    ot, resolvers, brokers = set(), set(), set()
+    ot, devices, resolvers, brokers = set(), set(), set(), set()
     for e in events:
         if e.get("event_type") not in ("flow", "modbus", "dnp3", "dns", "mqtt"):
             continue
         dst, port, proto = e.get("dest_ip", ""), e.get("dest_port"), e.get("app_proto", "")
         if e.get("event_type") == "flow" and (proto in OT_PROTOS or (port in OT_PORTS and e.get("flow", {}).get("pkts_toclient", 0))):
             ot.add(dst)
+        if e.get("event_type") == "flow" and port in IOT_PORTS and not private(dst) \
+                and e.get("flow", {}).get("pkts_toclient", 0):
+            devices.add(dst)
         if e.get("event_type") == "flow" and proto == "dns" and port == 53 and private(dst):
             resolvers.add(dst)
         if e.get("event_type") == "flow" and proto == "mqtt" and private(dst):
             brokers.add(dst)
     ok = lambda a: _valid(a)
-    return Servers(frozenset(filter(ok, ot)), frozenset(filter(ok, resolvers)), frozenset(filter(ok, brokers)))
+    return Servers(frozenset(filter(ok, ot)), frozenset(filter(ok, devices)), frozenset(filter(ok, resolvers)),
+                   frozenset(filter(ok, brokers)))
 
 
 def _valid(address: str) -> bool:
@@ -159,10 +168,15 @@ def find_pcaps(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
 
 
 def replay(ruleset: RuleSet, networks: Networks, pcaps: list[Path], root: Path, work: Path,
-           workers: int) -> dict[Path, list[dict] | str]:
-    """pcap -> its EVE records (or the fault), every pcap on one plan, one Suricata per pcap."""
+           workers: int, keep: bool = False, midstream: bool = False) -> dict[Path, list[dict] | str]:
+    """pcap -> its EVE records (or the fault), every pcap on one plan, one Suricata per pcap.
+    midstream: also pick up TCP sessions whose handshake the capture lacks (off in the harness
+    config and in Debian's: such flows get no app-layer protocol, so app-layer rules stay silent)."""
     plan_rules = dataclasses.replace(ruleset, networks=networks)
     workspace = prepare_workspace(plan_rules, work / "engine")
+    if midstream:
+        config = workspace.config.read_text(encoding="utf-8")
+        workspace.config.write_text(config.replace("\nstream:\n", "\nstream:\n  midstream: true\n", 1), encoding="utf-8")
     engine = ProcessEngine()
     results: dict[Path, list[dict] | str] = {}
 
@@ -179,7 +193,10 @@ def replay(ruleset: RuleSet, networks: Networks, pcaps: list[Path], root: Path, 
         if code != 0 and not (job.outdir / "eve.json").is_file():
             return pcap, f"fault: suricata exited {code}: {output.strip().splitlines()[-1] if output.strip() else ''}"
         events = read_eve(job.outdir)
-        shutil.rmtree(job.outdir)
+        if keep:
+            (job.outdir / "pcap.txt").write_text(str(pcap) + "\n", encoding="utf-8")
+        else:
+            shutil.rmtree(job.outdir)
         return pcap, events
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -253,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--networks", type=Path, help="site plan for every pcap (default: one derived per pcap)")
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent)
     parser.add_argument("--json", type=Path, help="write per-pcap alert records here")
+    parser.add_argument("--keep", type=Path, help="keep each pcap's eve.json under this folder (out/NNNNN/)")
+    parser.add_argument("--midstream", action="store_true", help="stream.midstream: true (see replay())")
     parser.add_argument("--workers", type=int, default=max(1, min(4, os.cpu_count() or 1)))
     args = parser.parse_args(argv)
     base = args.corpus.resolve()
@@ -264,13 +283,14 @@ def main(argv: list[str] | None = None) -> int:
     names = {s.rule.sid: s.rule.id for s in ruleset.sources}
     pcaps, skipped = find_pcaps(base)
     with tempfile.TemporaryDirectory(prefix="iotdetect-corpus-") as tmp:
-        work = Path(tmp)
+        work = args.keep.resolve() if args.keep else Path(tmp)
+        keep = args.keep is not None
         try:
             if args.networks:
-                results = replay(ruleset, ruleset.networks, pcaps, args.root, work / "plan", args.workers)
+                results = replay(ruleset, ruleset.networks, pcaps, args.root, work / "plan", args.workers, keep, args.midstream)
                 note = f"Plan: {args.networks} for every pcap."
             else:
-                results = replay(ruleset, derived_plan(Servers()), pcaps, args.root, work / "p0", args.workers)
+                results = replay(ruleset, derived_plan(Servers()), pcaps, args.root, work / "p0", args.workers, keep, args.midstream)
                 regroup = collections.defaultdict(list)
                 for pcap, events in results.items():
                     if isinstance(events, list):
@@ -279,9 +299,9 @@ def main(argv: list[str] | None = None) -> int:
                             regroup[servers].append(pcap)
                 for index, (servers, group) in enumerate(regroup.items()):
                     results.update(replay(ruleset, derived_plan(servers), group, args.root, work / f"p{index + 1}",
-                                          args.workers))
-                note = (f"Plan: derived per pcap (private addresses IoT, OT servers in OT_NET, private resolvers and"
-                        f" brokers sanctioned); {sum(len(g) for g in regroup.values())} pcaps replayed on their own plan.")
+                                          args.workers, keep, args.midstream))
+                note = (f"Plan: derived per pcap (private addresses and IoT-port servers IoT, OT servers in OT_NET,"
+                        f" private resolvers and brokers sanctioned); {sum(len(g) for g in regroup.values())} pcaps replayed on their own plan.")
         except (RuleErrors, EngineError) as exc:
             print(exc, file=sys.stderr)
             return 3
