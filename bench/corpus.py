@@ -35,13 +35,13 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from harness import pcapcheck
-from harness.engine import ProcessEngine, Job, alerts, read_eve, run_command
-from harness.errors import EngineError, RuleErrors
-from harness.loader import RuleSet, load_project
-from harness.networks import Networks
-from harness.project import Project
-from harness.runner import prepare_workspace
+from harness.cases import pcapcheck
+from harness.rules.errors import EngineError, RuleErrors
+from harness.rules.loader import RuleSet, load_project
+from harness.rules.networks import Networks
+from harness.rules.project import Project
+from harness.suricata.engine import ProcessEngine, Job, alerts, read_eve, run_command
+from harness.suricata.workspace import prepare_workspace
 
 PCAP_SUFFIXES = (".pcap", ".pcapng", ".cap")
 PRIVATE = tuple(ipaddress.ip_network(n) for n in (

@@ -9,10 +9,10 @@ import collections
 import sys
 from pathlib import Path
 
-from harness.engine import make_engine
-from harness.loader import load_project
-from harness.project import Project
-from harness.runner import run_suite
+from harness.suricata.engine import make_engine
+from harness.rules.loader import load_project
+from harness.rules.project import Project
+from harness.cases.runner import run_suite
 
 
 def main(root: Path) -> int:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from harness.backends.registry import SIEM_BACKENDS
 from harness.backends.suricata import SuricataBackend
-from harness.engine import BatchEngine, make_engine
-from harness.loader import load_project
-from harness.pcaps import all_refs
-from harness.project import Project
-from harness.runner import run_suite
+from harness.suricata.engine import BatchEngine, make_engine
+from harness.rules.loader import load_project
+from harness.cases.pcaps import all_refs
+from harness.rules.project import Project
+from harness.cases.runner import run_suite
 from harness.backends.settings import SiemSettings
 
 
@@ -32,8 +32,8 @@ def engine_floor(ruleset, refs) -> float:
     that starts Suricata and reads these packets can be faster."""
     import subprocess
     import tempfile
-    from harness.engine import suricata_binary
-    from harness.runner import prepare_workspace
+    from harness.suricata.engine import suricata_binary
+    from harness.suricata.workspace import prepare_workspace
     with tempfile.TemporaryDirectory(prefix="iotdetect-floor-") as tmp:
         workspace = prepare_workspace(ruleset, Path(tmp) / "engine")
         pcaps = Path(tmp) / "pcaps"

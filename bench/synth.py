@@ -111,10 +111,10 @@ def write_project(out: Path, count: int, *, pcaps: bool = True) -> Path:
         folder = out / "rules" / category
         folder.mkdir(exist_ok=True)
         (folder / f"synthetic-{category.split('-')[1]}-{index:06d}.yaml").write_text(text, encoding="utf-8")
-    from harness import lock
+    from harness.rules import lock
     from harness.cli import main as iotdetect
-    from harness.loader import load_project
-    from harness.project import Project
+    from harness.rules.loader import load_project
+    from harness.rules.project import Project
     ruleset = load_project(Project(out), check_lock=False)
     lock.update([(s.rule, s.path, s.lines) for s in ruleset.sources], ruleset.project.lock_file)
     if pcaps:   # as a user does: `iotdetect pcaps` (every case and the baseline, pcaps/generators.lock)

@@ -1,7 +1,7 @@
 """Default hosts of the generators, as roles of the site plan (rules/networks.yaml).
 
 Generators never carry a site's addresses: the harness resolves these role strings (and any role a
-test case passes) to concrete hosts of the plan before it calls a generator (harness/roles.py).
+test case passes) to concrete hosts of the plan before it calls a generator (harness/cases/roles.py).
 A generator called directly from Python gets concrete addresses from its caller.
 """
 

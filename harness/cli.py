@@ -6,7 +6,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from harness.errors import EnvironmentFailure, RuleErrors, UsageError, describe_os_error, writing
+from harness.rules.errors import EnvironmentFailure, RuleErrors, UsageError, describe_os_error, writing
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_ENVIRONMENT = 0, 1, 2, 3
 NETWORKS_HELP = "another site plan instead of rules/networks.yaml (its traffic is cached under .iotdetect-cache/plans/)"
@@ -18,7 +18,7 @@ def _console():
 
 
 def _project(args):
-    from harness.project import Project
+    from harness.rules.project import Project
     project = Project(Path(args.root).resolve()) if args.root else Project.find()
     plan = getattr(args, "networks", None)
     if plan:
@@ -29,17 +29,17 @@ def _project(args):
 
 
 def _load(args, check_lock: bool = True):
-    from harness.loader import load_project
+    from harness.rules.loader import load_project
     return load_project(_project(args), check_lock=check_lock)
 
 
 def cmd_validate(args) -> int:
-    from harness.loader import load_project
+    from harness.rules.loader import load_project
     project = _project(args)
     only = [Path(p).resolve() for p in args.files] if args.files else None
     ruleset = load_project(project, only=only)
-    from harness import pcapcheck, pcapinputs, pcaps
-    from harness.traffic import plan_for
+    from harness.cases import pcapcheck, pcapinputs, pcaps
+    from harness.cases.traffic import plan_for
     # Every role of every case must resolve on the site plan; captures a case would replay must be
     # readable, non-empty and of a supported link type; committed generator pcaps must still be what
     # their generators make (pcaps/generators.lock) -- all here, not first at `test`.
@@ -79,10 +79,10 @@ def cmd_validate(args) -> int:
 
 
 def _validate_with_suricata(args, project, ruleset, only) -> None:
-    """suricata -T warnings and suricata-check, once each for the whole set (harness/suricata_checks.py)."""
+    """suricata -T warnings and suricata-check, once each for the whole set (harness/suricata/checks.py)."""
     import os
     import shutil
-    from harness import suricata_checks
+    from harness.suricata import checks as suricata_checks
     binary = shutil.which(os.environ.get("SURICATA", "suricata"))
     if binary is None:   # a load test that cannot run fails, like the Kusto check
         raise EnvironmentFailure("suricata is not installed: the rules cannot be load-tested (make setup),"
@@ -103,7 +103,7 @@ def _validate_with_suricata(args, project, ruleset, only) -> None:
 
 
 def cmd_lock(args) -> int:
-    from harness import lock
+    from harness.rules import lock
     ruleset = _load(args, check_lock=False)
     project = ruleset.project
     lock.update([(s.rule, s.path, s.lines) for s in ruleset.sources], project.lock_file)
@@ -112,8 +112,8 @@ def cmd_lock(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from harness.build import build
-    from harness.engine import SuricataMissing, suricata_binary
+    from harness.release.build import build
+    from harness.suricata.engine import SuricataMissing, suricata_binary
     ruleset = _load(args)
     try:
         suricata_binary()
@@ -125,7 +125,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_pcaps(args) -> int:
-    from harness import pcaps
+    from harness.cases import pcaps
     ruleset = _load(args, check_lock=False)
     project = ruleset.project
     refs = pcaps.all_refs(ruleset, args.rules or None)
@@ -150,15 +150,15 @@ def cmd_pcaps(args) -> int:
 
 def cmd_test(args) -> int:
     from rich.progress import Progress
-    from harness import junit, pcaps
-    from harness.engine import make_engine
-    from harness.runner import run_suite
-    from harness import shard as shards
+    from harness.cases import junit, pcaps
+    from harness.suricata.engine import make_engine
+    from harness.cases.runner import run_suite
+    from harness.cases import shard as shards
     selected = shards.parse(args.shard) if args.shard else None
     ruleset = _load(args, check_lock=False)
     console = _console()
     if args.config and args.engine != "batch":   # batch points the config's unix socket at its own
-        from harness.errors import UsageError
+        from harness.rules.errors import UsageError
         raise UsageError("--config needs the batch engine (a sensor config may enable its unix socket)")
     refs = pcaps.all_refs(ruleset, args.rules or None)
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
@@ -194,10 +194,10 @@ def cmd_new(args) -> int:
 
 def cmd_dist(args) -> int:
     import os
-    from harness.engine import make_engine
-    from harness.packaging.dist import DistOptions, dist
+    from harness.suricata.engine import make_engine
+    from harness.release.dist import DistOptions, dist
     from harness.baseline.stage import report_data
-    from harness.runner import baseline_summary, run_suite
+    from harness.cases.runner import baseline_summary, run_suite
     ruleset = _load(args)
     verdicts = run_suite(ruleset, make_engine("batch"))
     failed = [v for v in verdicts if not v.passed]
@@ -219,7 +219,7 @@ def cmd_dist(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from harness.packaging.manifest import verify
+    from harness.release.manifest import verify
     result = verify(Path(args.folder), Path(args.pubkey) if args.pubkey else None)
     for problem in result.problems:
         print(problem, file=sys.stderr)
@@ -230,7 +230,7 @@ def cmd_verify(args) -> int:
 def cmd_deploy(args) -> int:
     import json
     import os
-    from harness.packaging.deploy import DeployOptions, deploy
+    from harness.deploy.deploy import DeployOptions, deploy
     try:
         existing = json.loads(Path(args.existing).read_text(encoding="utf-8")) if args.existing else None
     except ValueError as exc:
@@ -265,7 +265,7 @@ def cmd_golden(args) -> int:
         return EXIT_OK
     problems = golden.differences(folder, expected)
     for problem in problems:
-        print(golden.unified_diff(folder, expected, problem.split(":")[0]) or problem, file=sys.stderr)
+        print(golden.unified_diff(folder, expected, problem.name) or problem, file=sys.stderr)
     print(f"{len(expected)} golden files, {len(problems)} differ" + (" (review, then --bless)" if problems else ""))
     return EXIT_FAILED if problems else EXIT_OK
 
@@ -276,7 +276,8 @@ def cmd_sensor(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from harness.build import version
+    from harness.suricata.engine import ENGINES
+    from harness.version import version
     top = argparse.ArgumentParser(prog="iotdetect", description=__doc__)
     top.add_argument("--version", action="version", version=f"iotdetect {version()}")
     top.add_argument("--root", help="project folder (default: nearest folder with rules/networks.yaml)")
@@ -308,7 +309,7 @@ def parser() -> argparse.ArgumentParser:
     pcaps.set_defaults(func=cmd_pcaps)
     test = verbs.add_parser("test", help="replay every case through Suricata")
     test.add_argument("rules", nargs="*")
-    test.add_argument("--engine", default="batch", choices=["batch", "process", "container"])
+    test.add_argument("--engine", default="batch", choices=list(ENGINES))
     test.add_argument("--junit", help="write JUnit XML here")
     test.add_argument("--keep", help="keep eve.json files in this folder")
     test.add_argument("--shard", metavar="K/N", help="run only shard K of N (split by rule id; baselines in 1/N)")

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from harness.templating import environment
-from harness.errors import UsageError
-from harness.types import SID_MAX, SID_MIN
+from harness.rules.errors import UsageError
+from harness.rules.types import SID_MAX, SID_MIN
 
 _NAME = re.compile(r"^([a-z][a-z0-9-]*)/([a-z0-9][a-z0-9-]{2,63})$")
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.engine import make_engine
-from harness.loader import load_project
-from harness.project import Project
-from harness.runner import run_suite
+from harness.suricata.engine import make_engine
+from harness.rules.loader import load_project
+from harness.rules.project import Project
+from harness.cases.runner import run_suite
 from tests.tmp_project import tmp_project  # noqa: F401  (fixture: a throw-away one-rule project)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ def plan_case_id(plan: str, key: str) -> str:
 @functools.cache
 def default_plan():
     """The repository's own site plan (rules/networks.yaml), prepared for role resolution."""
-    from harness.pcaps import plan_for
+    from harness.cases.pcaps import plan_for
     return plan_for(REPO)
 
 

@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 from tests.tmp_project import GUIDE_RULE, guide_rule_text
-from harness import lock
-from harness.loader import load_project
-from harness.project import Project
+from harness.rules import lock
+from harness.rules.loader import load_project
+from harness.rules.project import Project
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

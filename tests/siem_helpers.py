@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.model import Rule
-from harness.networks import Networks
+from harness.rules.model import Rule
+from harness.rules.networks import Networks
 
 NETWORKS = Networks({"IOT_NET": ("192.168.200.0/24",), "MGMT_NET": ("10.10.0.0/24",),
                      "HOME_NET": ("$IOT_NET", "10.0.0.0/8"), "EXTERNAL_NET": ("!$HOME_NET",)})

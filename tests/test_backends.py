@@ -13,10 +13,10 @@ from harness.backends.settings import SiemSettings
 from harness.backends.spl import SplRenderer
 from harness.backends.sql import SqlRenderer
 from harness.cli import EXIT_OK, main
-from harness.compile import compile_rules
-from harness.loader import load_project
-from harness.pcaps import case_refs
-from harness.project import Project
+from harness.suricata.ruleset import compile_rules
+from harness.rules.loader import load_project
+from harness.cases.pcaps import case_refs
+from harness.rules.project import Project
 from harness.siem import golden
 from harness.siem.targets import compile_all
 from tests.tmp_project import good_rule_text, write_lock, write_rule
@@ -24,8 +24,8 @@ from tests.tmp_project import good_rule_text, write_lock, write_rule
 BACKENDS_DIR = Path(base.__file__).resolve().parent
 # What a backend may build on: the rule model and its parts, templating. Never a later stage
 # (siem checks, packaging, engines, runner, cli), which all consume backend output.
-ALLOWED = {"harness.model", "harness.types", "harness.fields", "harness.networks", "harness.templating",
-           "harness.errors", "harness.yamlsource", "harness"}
+ALLOWED = {"harness.rules.model", "harness.rules.types", "harness.rules.fields", "harness.rules.networks", "harness.templating",
+           "harness.rules.errors", "harness.rules.yamlsource", "harness"}
 
 
 def test_registry_lists_every_target_with_its_facts():

@@ -11,7 +11,7 @@ import pytest
 from harness.baseline import learn as L, siem, stage, suricata
 from harness.baseline.flows import hourly, read_flows
 from harness.baseline.profile import Profile, load_profiles
-from harness.errors import RuleErrors
+from harness.rules.errors import RuleErrors
 from harness.siem import kusto, spl_lint
 from harness.backends.settings import SiemSettings
 from tests.conftest import REPO
@@ -153,8 +153,8 @@ def test_build_writes_the_baseline_folder(repo_ruleset, tmp_path):
 
 
 def test_no_profiles_folder_writes_nothing(tmp_project, tmp_path):
-    from harness.loader import load_project
-    from harness.project import Project
+    from harness.rules.loader import load_project
+    from harness.rules.project import Project
     ruleset = load_project(Project(tmp_project))
     stage.stage_build(ruleset, tmp_path, "1")
     assert not (tmp_path / "baseline").exists()

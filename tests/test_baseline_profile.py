@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import UsageError
+from harness.rules.errors import UsageError
 from harness.baseline import learn as L
 from harness.baseline.flows import hourly, read_flows
 from harness.baseline.profile import load_profiles, render
-from harness.errors import RuleErrors
-from harness.networks import load as load_networks
+from harness.rules.errors import RuleErrors
+from harness.rules.networks import load as load_networks
 from tests.conftest import REPO
 
 

@@ -66,9 +66,9 @@ def test_committed_profiles_are_what_learning_the_normal_days_gives(result):
 
 def test_coverage_report_carries_the_figures_and_the_plot(result, repo_ruleset):
     import xml.etree.ElementTree as ET
-    from harness.attack import load_catalog
+    from harness.rules.attack import load_catalog
     from harness.baseline import plot
-    from harness.packaging import report
+    from harness.release import report
     from harness.templating import environment
     summary = result.summary()
     behaviour = {**summary, "svg": plot.svg(summary["days"]), "svg_file": "baseline-alerts.svg"}

@@ -7,7 +7,7 @@ import yaml
 from pydantic import ValidationError
 
 from harness.backends.suricata import SuricataBackend
-from harness.model import Rule
+from harness.rules.model import Rule
 from tests.tmp_project import GOOD_RULE, TEMPLATE
 
 

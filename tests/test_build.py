@@ -6,10 +6,11 @@ import subprocess
 import yaml
 
 from harness.cli import EXIT_INVALID, EXIT_OK, main
-from harness.compile import RULES_FILENAME, write_harness_config
-from harness.engine import suricata_binary
-from harness.loader import load_project
-from harness.project import Project
+from harness.suricata.ruleset import RULES_FILENAME
+from harness.suricata.workspace import write_harness_config
+from harness.suricata.engine import suricata_binary
+from harness.rules.loader import load_project
+from harness.rules.project import Project
 from tests.tmp_project import GOOD_RULE, good_rule_text, write_lock, write_rule
 
 

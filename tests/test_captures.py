@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from generators.pcapio import write_pcap
 from harness.cli import main
-from harness.pcaps import generate
+from harness.cases.pcaps import generate
 from tests.tmp_project import GOOD_RULE, good_rule_text, write_lock, write_rule
 
 CAPTURE_CASES = """\
@@ -66,8 +66,8 @@ EXTERNAL_NET: ["!$HOME_NET"]
 
 def _capture_from_elsewhere(root):
     """An admin login captured on another site's addresses (172.31.7.9 -> broker 172.31.7.254)."""
-    from harness.networks import Networks
-    from harness.roles import Plan
+    from harness.rules.networks import Networks
+    from harness.cases.roles import Plan
     plan = Plan(Networks({"IOT_NET": ("172.31.7.9",), "MQTT_BROKERS": ("172.31.7.254",)}))
     write_pcap(generate("mqtt.connect", {"username": "admin"}, plan), root / "pcaps" / "captures" / "elsewhere.pcap")
     write_rule(root, GOOD_RULE, good_rule_text(("tests:\n", "tests:\n" + MAPPED_CASES)))

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from harness.packaging.deploy import DeployOptions, deploy
+from harness.deploy.deploy import DeployOptions, deploy
 from tests.packaging_project import load, make_release_project
 
 

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from harness.errors import EnvironmentFailure
-from harness.packaging import deploy_sentinel, deploy_splunk
-from harness.packaging.siem_outputs import compile_siem
+from harness.rules.errors import EnvironmentFailure
+from harness.deploy import deploy_sentinel, deploy_splunk
+from harness.release.siem_outputs import compile_siem
 from tests.packaging_project import load, make_release_project
 
 TOKEN = "s3cr3t-splunk-token-do-not-print"

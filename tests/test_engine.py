@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from harness.compile import RULES_FILENAME
-from harness.engine import (CONTAINER_IMAGE, BatchEngine, ContainerEngine, Job, ProcessEngine, SuricataMissing,
+from harness.suricata.ruleset import RULES_FILENAME
+from harness.suricata.engine import (CONTAINER_IMAGE, BatchEngine, ContainerEngine, Job, ProcessEngine, SuricataMissing,
                             Workspace, alerts, check_rules, make_engine, read_eve, suricata_binary)
-from harness.errors import RuleErrors, UsageError
-from harness.loader import load_project
-from harness.pcaps import case_refs, write_all
-from harness.project import Project
-from harness.runner import prepare_workspace, run_cases
+from harness.rules.errors import RuleErrors, UsageError
+from harness.rules.loader import load_project
+from harness.cases.pcaps import case_refs, write_all
+from harness.rules.project import Project
+from harness.cases.runner import run_cases
+from harness.suricata.workspace import prepare_workspace
 from tests.tmp_project import GOOD_RULE, GUIDE_RULE, good_rule_text, guide_rule_text, write_lock, write_rule
 
 
@@ -126,7 +127,7 @@ def test_two_rejected_rules_give_two_findings(tmp_project, tmp_path):
 def _threshold_pairs(tmp_project, tmp_path, pairs: int):
     """Five HTTP sessions 25 s apart (a threshold entry, no alert), then five 2 s apart (must alert)."""
     from generators.pcapio import write_pcap
-    from harness.pcaps import generate
+    from harness.cases.pcaps import generate
     (tmp_project / "rules" / "scanning").mkdir()
     (tmp_project / "rules" / "scanning" / GUIDE_RULE.name).write_text(guide_rule_text(), encoding="utf-8")
     write_lock(tmp_project)
@@ -153,9 +154,9 @@ def test_batch_time_only_moves_forward_across_cases(tmp_path):
     it ended, or its packets fall inside the capture's threshold windows (measured: 1-2 wrong
     verdicts per suite run before the fix)."""
     from generators.pcapio import write_pcap
-    from harness.pcaps import generate
-    from harness.pcapshift import shift_pcap, time_span
-    from harness.engine import Workspace
+    from harness.cases.pcaps import generate
+    from harness.suricata.pcapshift import shift_pcap, time_span
+    from harness.suricata.engine import Workspace
     generated, capture = tmp_path / "generated.pcap", tmp_path / "capture.pcap"
     write_pcap(generate("tcp.syn_scan", {"src": "10.1.1.50", "dst": "192.168.200.10", "dports": [22, 23],
                                          "interval": 2}), generated)

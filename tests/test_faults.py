@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from harness.cli import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, main
-from harness.compile import check_loaded_count, compile_rules
-from harness.engine import BatchEngine, EngineFaults
-from harness.errors import EngineError, RuleErrors
-from harness.loader import load_project
-from harness.pcapcheck import PcapProblem, inspect
-from harness.project import Project
-from harness.runner import run_suite
+from harness.suricata.ruleset import check_loaded_count, compile_rules
+from harness.suricata.engine import BatchEngine, EngineFaults
+from harness.rules.errors import EngineError, RuleErrors
+from harness.rules.loader import load_project
+from harness.cases.pcapcheck import PcapProblem, inspect
+from harness.rules.project import Project
+from harness.cases.runner import run_suite
 from tests.tmp_project import GOOD_RULE, good_rule_text, write_lock, write_rule
 
 FAKE = Path(__file__).resolve().parent / "fake_suricata.py"
@@ -219,7 +219,7 @@ def test_changed_generator_inputs_fail_validate_and_test_until_pcaps_are_rewritt
 
 def test_generator_source_is_part_of_the_inputs(tmp_path):
     import generators
-    from harness.pcapinputs import package_digest
+    from harness.cases.pcapinputs import package_digest
     copy = tmp_path / "generators"
     shutil.copytree(Path(generators.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
     before = package_digest(copy)
@@ -254,8 +254,8 @@ def test_validate_fails_when_the_kusto_checker_or_suricata_cannot_run(tmp_projec
 @pytest.mark.parametrize("engine", ["process", "container"])
 def test_process_and_container_engines_report_a_crash_the_same_way(tmp_project, fake_suricata, tmp_path, engine):
     """docker/podman exit 128+n when Suricata dies of signal n; the message must not differ."""
-    from harness.engine import ContainerEngine, ProcessEngine
-    from harness.runner import run_suite
+    from harness.suricata.engine import ContainerEngine, ProcessEngine
+    from harness.cases.runner import run_suite
     _generated(tmp_project)
     fake_suricata("segv")
     runtime = tmp_path / "fake-docker"   # drops `run ... IMAGE`, runs the fake Suricata, exits as docker does
@@ -273,12 +273,12 @@ def test_process_and_container_engines_report_a_crash_the_same_way(tmp_project, 
 
 
 def _workspace(root, tmp_path):
-    from harness.runner import prepare_workspace
+    from harness.suricata.workspace import prepare_workspace
     return prepare_workspace(load_project(Project(root)), tmp_path / "ws")
 
 
 def _jobs(root, tmp_path):
-    from harness.engine import Job
+    from harness.suricata.engine import Job
     return [Job(f"mqtt-admin-login/{name}", root / "pcaps" / "mqtt-admin-login" / f"{name}.pcap", tmp_path / "out" / name)
             for name in ("admin-login", "anonymous-login")]
 

@@ -7,7 +7,7 @@ from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.inet6 import IPv6
 
 from generators import registry
-from harness.pcaps import generate
+from harness.cases.pcaps import generate
 from tests.conftest import default_plan
 from generators.dnp3 import crc16_dnp, request_bytes
 from generators.pcapio import pcap_bytes, write_pcap
@@ -168,8 +168,8 @@ EXTERNAL_NET: ["!$HOME_NET"]
 
 @pytest.fixture(scope="module")
 def v6_plan(tmp_path_factory):
-    from harness import networks
-    from harness.roles import Plan
+    from harness.rules import networks
+    from harness.cases.roles import Plan
     path = tmp_path_factory.mktemp("plan") / "networks.yaml"
     path.write_text(V6_ONLY)
     nets, findings = networks.load(path)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import shutil
 
 from harness.cli import EXIT_INVALID, main
-from harness.compile import compile_rules
-from harness.loader import load_project
-from harness.project import Project
-from harness.safenames import printable
+from harness.suricata.ruleset import compile_rules
+from harness.rules.loader import load_project
+from harness.rules.project import Project
+from harness.rules.safenames import printable
 from tests.tmp_project import GOOD_RULE, write_lock
 
 INJECTED = 'x\npass ip 203.0.113.77 any <> any any (msg:"INJECTED"; sid:9100999; rev:1;)\n#'

@@ -16,12 +16,14 @@ from idstools import rule as idsrule
 from pydantic import ValidationError
 
 from harness.backends.suricata import SuricataBackend
-from harness.compile import RULES_FILENAME, compile_rules, write_harness_config
-from harness.engine import SuricataMissing, Workspace, check_rules, suricata_binary
-from harness.loader import RuleSet, RuleSource
-from harness.packaging import conf, sentinel, splunk_app, suricata_pack
-from harness.packaging.siem_outputs import compile_siem
-from harness.project import Project
+from harness.suricata.ruleset import RULES_FILENAME, compile_rules
+from harness.suricata.workspace import write_harness_config
+from harness.suricata.engine import SuricataMissing, Workspace, check_rules, suricata_binary
+from harness.rules.loader import RuleSet, RuleSource
+from harness.formats import conf, sentinel
+from harness.release import splunk_app, suricata_pack
+from harness.release.siem_outputs import compile_siem
+from harness.rules.project import Project
 from harness.templating import environment
 from tests.siem_helpers import NETWORKS, make_rule
 

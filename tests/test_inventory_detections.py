@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from generators.inventory import firmware_sha256
-from harness.engine import Job, ProcessEngine, alerts, check_rules, make_engine, read_eve
-from harness.errors import RuleErrors
+from harness.suricata.engine import Job, ProcessEngine, alerts, check_rules, make_engine, read_eve
+from harness.rules.errors import RuleErrors
 from harness.inventory import package, siem, suricata as ids
 from harness.inventory.checks import lint_spl_searches
 from harness.inventory.evaluate import InventoryEvaluator
@@ -176,7 +176,7 @@ def test_golden_searches(repo_ruleset):
 
 def test_elastic_eql_parses_and_carries_the_inventory(inventory, repo_ruleset):
     from harness.inventory import elastic
-    from harness.packaging.elastic_rules import check
+    from harness.release.elastic_rules import check
     from harness.siem.eql_check import problems
     queries = elastic.searches(inventory)
     assert sorted(queries) == sorted(siem.SEARCHES)

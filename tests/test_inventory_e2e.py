@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 
 from harness import cli
-from harness.build import version
-from harness.compile import write_harness_config
-from harness.packaging.dist import DistOptions, dist
+from harness.version import version
+from harness.suricata.workspace import write_harness_config
+from harness.release.dist import DistOptions, dist
 from tests.arm_schema import ALERT_RULE, TEMPLATE
 from tests.packaging_project import load, make_release_project
 

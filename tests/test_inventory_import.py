@@ -10,7 +10,7 @@ import pytest
 from harness import cli
 from harness.inventory.load import load_inventory
 from harness.inventory.nmap import ScanError, parse_scan
-from harness.project import Project
+from harness.rules.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "inventory"

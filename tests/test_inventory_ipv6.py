@@ -7,13 +7,13 @@ from pathlib import Path
 
 from generators.inventory import service
 from generators.pcapio import pcap_bytes
-from harness.engine import Job, ProcessEngine, alerts, read_eve
+from harness.suricata.engine import Job, ProcessEngine, alerts, read_eve
 from harness.inventory import suricata as ids
 from harness.inventory.evaluate import InventoryEvaluator
 from harness.inventory.load import Inventory
 from harness.inventory.model import Device
 from harness.inventory.suite import prepare
-from harness.networks import Networks
+from harness.rules.networks import Networks
 
 KNOWN, UNKNOWN, SERVER = "2001:db8:200::30", "2001:db8:200::99", "2001:db8:10::123"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from harness import cli
-from harness.errors import RuleErrors
+from harness.rules.errors import RuleErrors
 from harness.inventory.load import load_inventory
 from harness.inventory.model import version_key
-from harness.project import Project
+from harness.rules.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 

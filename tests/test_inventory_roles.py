@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from harness import cli, roles
-from harness.engine import make_engine
-from harness.errors import RuleErrors
+from harness import cli
+from harness.cases import roles
+from harness.suricata.engine import make_engine
+from harness.rules.errors import RuleErrors
 from harness.inventory.importer import import_files
 from harness.inventory.load import DEVICE_NETWORKS, load_inventory
 from harness.inventory.suite import run_inventory_cases
-from harness.networks import load as load_networks
-from harness.project import Project
+from harness.rules.networks import load as load_networks
+from harness.rules.project import Project
 from tests.conftest import PLANS_DIR, plan_names, repo_project
 
 REPO = Path(__file__).resolve().parent.parent

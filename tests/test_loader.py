@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from harness.cli import EXIT_INVALID, main
-from harness.errors import RuleErrors
-from harness.loader import load_project
-from harness.project import Project
+from harness.rules.errors import RuleErrors
+from harness.rules.loader import load_project
+from harness.rules.project import Project
 from tests.tmp_project import TESTS, copy_template, good_rule_text, make_project, overlay, write_lock, write_rule
 
 BROKEN = TESTS / "broken"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 
-from harness import lock
+from harness.rules import lock
 from harness.cli import EXIT_INVALID, EXIT_OK, main
-from harness.loader import load_rule_file
+from harness.rules.loader import load_rule_file
 from tests.tmp_project import GOOD_RULE, good_rule_text, write_rule
 
 
@@ -69,3 +69,11 @@ def test_render_is_sorted_and_stable(tmp_project):
     source = _rule(tmp_project)
     assert lock.render([source.rule]) == lock.render([source.rule])
     assert list(json.loads(lock.render([source.rule]))) == ["mqtt-admin-login"]
+
+
+def test_a_lock_file_of_the_wrong_shape_is_a_finding_not_a_traceback(tmp_project, capsys):
+    _rule(tmp_project)
+    (tmp_project / "rules.lock").write_text(json.dumps({"mqtt-admin-login": {"rev": 1}}))   # no sha256
+    assert main(["--root", str(tmp_project), "validate", "--no-siem", "--no-suricata"]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "rules.lock:1" in err and "iotdetect lock" in err and "Traceback" not in err

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.engine import check_rules
-from harness.errors import RuleErrors
-from harness.loader import RuleSet, load_project
-from harness.networks import Networks, load
-from harness.project import Project
-from harness.runner import prepare_workspace
+from harness.suricata.engine import check_rules
+from harness.rules.errors import RuleErrors
+from harness.rules.loader import RuleSet, load_project
+from harness.rules.networks import Networks, load
+from harness.rules.project import Project
+from harness.suricata.workspace import prepare_workspace
 from tests.tmp_project import TESTS, make_project
 
 NETS = Networks({"IOT_NET": ("192.168.200.0/24",), "MGMT_NET": ("10.10.0.0/24",),

@@ -2,7 +2,7 @@ import gzip
 import io
 import tarfile
 
-from harness.packaging.archive import tar_gz
+from harness.formats.archive import tar_gz
 
 
 def test_same_members_same_bytes_in_any_order():

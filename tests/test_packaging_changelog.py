@@ -1,6 +1,6 @@
 import json
 
-from harness.packaging import changelog
+from harness.release import changelog
 
 
 def _entry(sid, rev, status="stable"):

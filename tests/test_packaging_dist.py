@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.build import version
-from harness.compile import write_harness_config
-from harness.packaging import manifest
-from harness.packaging.dist import DistOptions, dist
+from harness.version import version
+from harness.suricata.workspace import write_harness_config
+from harness.release import manifest
+from harness.release.dist import DistOptions, dist
 from tests.packaging_project import load, make_release_project
 
 RELEASE = version()
@@ -145,7 +145,7 @@ def test_splunk_app_holds_both_searches_and_macros(built):
 
 
 def test_sentinel_rules_are_within_limits_and_match_the_arm_template(built, project):
-    from harness.packaging.sentinel import check_limits, rule_uuid
+    from harness.formats.sentinel import check_limits, rule_uuid
     root = built[0]
     arm = json.loads((root / "sentinel/azuredeploy.json").read_text())
     by_name = {r["name"]: r for r in arm["resources"]}
@@ -237,7 +237,7 @@ def test_source_date_epoch_sets_archive_mtimes(project, tmp_path):
 
 
 def test_stale_installed_version_is_refused(tmp_path):
-    from harness.packaging.dist import check_version_source
+    from harness.release.dist import check_version_source
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "iotdetect"\nversion = "9.9.9"\n')
     with pytest.raises(RuntimeError, match="pip install -e"):
         check_version_source(tmp_path, "0.1.0")
@@ -247,8 +247,8 @@ def test_stale_installed_version_is_refused(tmp_path):
 def test_kql_hunts_ship_as_sentinel_hunting_queries(built, project):
     """Each KQL hunt as an Azure-Sentinel `Hunting Queries/` YAML and a savedSearch in category
     "Hunting Queries" (Splunk already had its hunts; Sentinel had none)."""
-    from harness.packaging.sentinel_hunting import CATEGORY, hunt_uuid
-    from harness.packaging.siem_outputs import compile_siem
+    from harness.release.sentinel_hunting import CATEGORY, hunt_uuid
+    from harness.release.siem_outputs import compile_siem
     ruleset = load(project)
     kql = compile_siem(ruleset, list(ruleset.rules)).kql
     hunted = sorted(r.id for r in ruleset.rules if kql[r.id].hunt)

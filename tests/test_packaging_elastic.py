@@ -9,11 +9,12 @@ import uuid
 
 import pytest
 
-from harness.errors import EnvironmentFailure
-from harness.packaging import deploy_elastic, elastic_rules
-from harness.packaging.deploy import DeployOptions, deploy
-from harness.packaging.dist import DistOptions, dist
-from harness.packaging.siem_outputs import compile_siem
+from harness.rules.errors import EnvironmentFailure
+from harness.deploy import deploy_elastic
+from harness.release import elastic_rules
+from harness.deploy.deploy import DeployOptions, deploy
+from harness.release.dist import DistOptions, dist
+from harness.release.siem_outputs import compile_siem
 from harness.siem import eql_check
 from tests.packaging_project import load, make_release_project
 

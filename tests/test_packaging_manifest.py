@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.packaging import manifest
+from harness.release import manifest
 
 
 def _tree(root: Path) -> Path:

@@ -3,7 +3,8 @@ import json
 import jsonschema
 import pytest
 
-from harness.packaging import sentinel, sentinel_ingest
+from harness.formats import sentinel
+from harness.release import sentinel_ingest
 from harness.backends.settings import load_schema
 from tests import arm_schema
 from tests.packaging_project import load, make_release_project
@@ -51,7 +52,7 @@ def test_limits_are_enforced(ruleset, change, message):
 def test_every_technique_in_the_library_has_tactics():
     """A new technique id in a rule needs its tactics in harness/data/attack_tactics.yaml."""
     from tests.conftest import repo_project
-    from harness.project import Project
+    from harness.rules.project import Project
     import yaml
     table = sentinel.load_tactics()
     project = repo_project()

@@ -1,7 +1,7 @@
 import pytest
 
-from harness.packaging import conf
-from harness.packaging.splunk_app import cron
+from harness.formats import conf
+from harness.release.splunk_app import cron
 
 
 @pytest.mark.parametrize("schedule, line", [("5m", "*/5 * * * *"), ("1m", "* * * * *"), ("30s", "* * * * *"),
@@ -35,7 +35,7 @@ def test_correlation_searches_ship_disabled_and_the_readme_says_how_to_enable(tm
     """Splunk's own ES content ships `disabled = 1`; an enabled-by-default app starts alerting on install."""
     import tarfile
 
-    from harness.packaging.dist import DistOptions, dist
+    from harness.release.dist import DistOptions, dist
     from tests.packaging_project import load, make_release_project
     root = dist(load(make_release_project(tmp_path / "project")), DistOptions(out=tmp_path / "dist"))
     with tarfile.open(next((root / "splunk").glob("*.tgz"))) as tar:

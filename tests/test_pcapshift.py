@@ -1,4 +1,4 @@
-"""harness/pcapshift.py: time shifts, and host maps that carry a capture onto a site plan."""
+"""harness/suricata/pcapshift.py: time shifts, and host maps that carry a capture onto a site plan."""
 from __future__ import annotations
 
 import struct
@@ -11,7 +11,7 @@ from scapy.utils import rdpcap
 
 from generators.pcapio import pcap_bytes, write_pcap
 from generators.session import IcmpExchange, TcpSession, UdpExchange
-from harness.pcapshift import RewriteError, rewrite_hosts, shift_pcap
+from harness.suricata.pcapshift import RewriteError, rewrite_hosts, shift_pcap
 
 DEVICE, BROKER, PEER = "192.168.1.10", "192.168.1.2", "198.51.100.7"
 
@@ -103,7 +103,7 @@ def test_a_scans_port_unreachable_moves_between_families_with_the_packet_it_quot
     from scapy.layers.inet import ICMP, IP, UDP, IPerror, UDPerror
     from scapy.layers.inet6 import ICMPv6DestUnreach, IPerror6
     from scapy.layers.l2 import Ether
-    from harness.pcapshift import _rewrite
+    from harness.suricata.pcapshift import _rewrite
     hosts = {"192.168.200.10": "fd00:200::10", "10.1.1.50": "fd00:1::50"}
     reply = Ether(bytes(Ether() / IP(src="192.168.200.10", dst="10.1.1.50") / ICMP(type=3, code=3)
                         / IP(src="10.1.1.50", dst="192.168.200.10") / UDP(sport=40000, dport=161) / b"abcd"))

@@ -6,8 +6,8 @@ import ipaddress
 import pytest
 
 from harness.cli import EXIT_INVALID, main
-from harness.networks import Networks
-from harness.roles import Plan, Role, RoleError, parse, resolve
+from harness.rules.networks import Networks
+from harness.cases.roles import Plan, Role, RoleError, parse, resolve
 from tests.tmp_project import GOOD_RULE, good_rule_text, write_lock, write_rule
 
 DEFAULT = Networks({

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.loader import load_project
-from harness.pcaps import all_refs
+from harness.rules.loader import load_project
+from harness.cases.pcaps import all_refs
 from tests.conftest import plan_case_id, plan_names, repo_project
 
 
@@ -31,7 +31,7 @@ def test_rule_case(plan, case_key, plan_runs):
 def test_the_plan_validates(plan, plan_runs):
     """What `iotdetect validate --networks tests/plans/<plan>.yaml` checks: every role resolves, and the
     SPL lint and the Kusto parser accept every search compiled with the plan's networks."""
-    from harness.pcaps import role_findings
+    from harness.cases.pcaps import role_findings
     from harness.backends.settings import SiemSettings
     from harness.siem.targets import check
     ruleset = plan_runs.ruleset(plan)
@@ -42,7 +42,7 @@ def test_the_plan_validates(plan, plan_runs):
 
 
 def test_committed_pcaps_are_reproducible(repo_ruleset):
-    from harness.pcaps import check_all
+    from harness.cases.pcaps import check_all
     problems = check_all(all_refs(repo_ruleset), repo_ruleset.project.pcaps_dir)
     assert not problems, "\n".join(problems)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import UsageError
+from harness.rules.errors import UsageError
 from harness.cli import EXIT_INVALID, EXIT_OK, main
 from harness.scaffold import next_sid, scaffold
-from harness.types import SID_MAX, SID_MIN
+from harness.rules.types import SID_MAX, SID_MIN
 
 REPO = Path(__file__).resolve().parent.parent
 

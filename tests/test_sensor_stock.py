@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from harness.compile import compile_rules
-from harness.engine import BatchEngine, Job, alerts, read_eve
-from harness.loader import load_project
-from harness.packaging import suricata_pack
-from harness.pcaps import all_refs, ensure
-from harness.project import Project
-from harness.runner import prepare_workspace
+from harness.suricata.ruleset import compile_rules
+from harness.suricata.engine import BatchEngine, Job, alerts, read_eve
+from harness.rules.loader import load_project
+from harness.release import suricata_pack
+from harness.cases.pcaps import all_refs, ensure
+from harness.rules.project import Project
+from harness.suricata.workspace import prepare_workspace
 from harness.sensor import check, configure
 from harness.sensor.needs import pack_needs
-from harness.traffic import plan_for, stage_capture
+from harness.cases.traffic import plan_for, stage_capture
 
 STOCK = Path("/etc/suricata/suricata.yaml")
 ROOT = Path(__file__).resolve().parents[1]

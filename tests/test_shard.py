@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness import shard
+from harness.cases import shard
 from harness.cli import EXIT_INVALID, main
-from harness.loader import load_project
-from harness.pcaps import all_refs
-from harness.project import Project
+from harness.rules.loader import load_project
+from harness.cases.pcaps import all_refs
+from harness.rules.project import Project
 from tests.tmp_project import TESTS
 
 REPO = TESTS.parent

@@ -6,8 +6,8 @@ import dataclasses
 import json
 
 from harness.cli import EXIT_OK, main
-from harness.loader import load_project
-from harness.project import Project
+from harness.rules.loader import load_project
+from harness.rules.project import Project
 from harness.backends.settings import Column, SiemSettings, TableSchema
 from harness.siem.targets import check
 from tests.siem_helpers import NETWORKS, kusto_session, make_rule  # noqa: F401  (fixture)

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from pydantic import TypeAdapter
 
-from harness import fields
-from harness.types import Line
+from harness.rules import fields
+from harness.rules.types import Line
 from harness.backends import spl_text
 from harness.backends.kql import KqlBackend
 from harness.backends.spl import SplBackend

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from harness import fields
+from harness.rules import fields
 from harness.backends import kql
 from harness.backends import logic as L
 from harness.siem import kusto

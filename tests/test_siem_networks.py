@@ -11,7 +11,7 @@ import pytest
 
 from harness.backends.kql import KqlBackend
 from harness.backends.spl import SplBackend
-from harness.networks import Networks
+from harness.rules.networks import Networks
 from harness.backends import logic as L
 from harness.siem.evaluate import EveEvaluator
 from harness.backends.settings import SiemSettings

@@ -15,8 +15,8 @@ import json
 import pytest
 
 from harness.backends.logic import hunt_plan
-from harness.loader import load_project
-from harness.pcaps import CaseRef, all_refs
+from harness.rules.loader import load_project
+from harness.cases.pcaps import CaseRef, all_refs
 from harness.siem.evaluate import EveEvaluator
 from tests.conftest import plan_case_id, plan_names, repo_project
 

@@ -12,10 +12,10 @@ from sigma.backends.elasticsearch import ESQLBackend, LuceneBackend
 from sigma.backends.splunk import SplunkBackend
 from sigma.collection import SigmaCollection
 
-from harness.attack import load_catalog
+from harness.rules.attack import load_catalog
 from harness.backends import logic as L
 from harness.backends.sigma import SigmaBackend, escape, rule_uuid
-from harness.packaging import sigma_pack
+from harness.release import sigma_pack
 
 SIGMA = Path(sys.executable).parent / "sigma"
 # Left out, and why: attacktag and d3_fendtag download MITRE data at run time (no network here or in

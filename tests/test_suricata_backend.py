@@ -10,12 +10,13 @@ import yaml
 from idstools import rule as idsrule
 
 from harness.backends.suricata import SuricataBackend
-from harness.engine import check_rules, make_engine
-from harness.loader import load_project, load_rule_file
-from harness.model import Rule
-from harness.pcaps import case_refs, write_all
-from harness.project import Project
-from harness.runner import prepare_workspace, run_cases
+from harness.suricata.engine import check_rules, make_engine
+from harness.rules.loader import load_project, load_rule_file
+from harness.rules.model import Rule
+from harness.cases.pcaps import case_refs, write_all
+from harness.rules.project import Project
+from harness.cases.runner import run_cases
+from harness.suricata.workspace import prepare_workspace
 from tests.tmp_project import GOOD_RULE, TEMPLATE, copy_template, write_lock
 
 REPO = Path(__file__).resolve().parent.parent

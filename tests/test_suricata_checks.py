@@ -4,11 +4,11 @@ import shutil
 
 import pytest
 
-from harness import suricata_checks
+from harness.suricata import checks as suricata_checks
 from harness.cli import EXIT_INVALID, EXIT_OK, main
-from harness.compile import compile_rules
-from harness.loader import load_project
-from harness.project import Project
+from harness.suricata.ruleset import compile_rules
+from harness.rules.loader import load_project
+from harness.rules.project import Project
 from tests.tmp_project import GOOD_RULE, good_rule_text, write_lock, write_rule
 
 needs_suricata = pytest.mark.skipif(not shutil.which("suricata"), reason="suricata is not installed")

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from harness import yamlsource
+from harness.rules import yamlsource
 from harness.cli import EXIT_INVALID, main
 from tests.tmp_project import GOOD_RULE, good_rule_text, tmp_project, write_rule  # noqa: F401  (fixture)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import lock
-from harness.loader import load_rule_file
-from harness.project import Project
+from harness.rules import lock
+from harness.rules.loader import load_rule_file
+from harness.rules.project import Project
 
 TESTS = Path(__file__).resolve().parent
 TEMPLATE = TESTS / "fixtures" / "project"

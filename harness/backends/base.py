@@ -17,8 +17,8 @@ from typing import ClassVar, Protocol, TypeVar
 
 from harness.backends import logic as L
 from harness.backends.settings import SiemQueries, SiemSettings
-from harness.model import Rule
-from harness.networks import Networks
+from harness.rules.model import Rule
+from harness.rules.networks import Networks
 from harness.templating import environment
 
 Output = TypeVar("Output", covariant=True)

@@ -2,7 +2,7 @@
 so the IDS and the SIEM searches agree on direction and establishment."""
 from __future__ import annotations
 
-from harness.model import APP_PROTOCOLS_TCP, Rule
+from harness.rules.model import APP_PROTOCOLS_TCP, Rule
 
 _TCP_CARRIED = set(APP_PROTOCOLS_TCP) | {"tcp"}
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from harness.backends import kql_text as esc, logic as L
 from harness.backends.base import TemplateBackend, TextRenderer
 from harness.backends.settings import SiemSettings
-from harness.model import Rule
-from harness.networks import Networks
+from harness.rules.model import Rule
+from harness.rules.networks import Networks
 
 
 def field(ref: L.Ref) -> str:

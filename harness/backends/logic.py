@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Union
 
 from harness.backends.flow import default_flow
-from harness.model import APP_PROTOCOLS_TCP, APP_PROTOCOLS_UDP, Condition, Rule
-from harness.networks import Networks
+from harness.rules.model import APP_PROTOCOLS_TCP, APP_PROTOCOLS_UDP, Condition, Operator, Rule
+from harness.rules.networks import Networks
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,10 @@ class PortRange:
 
 @dataclass(frozen=True)
 class Match:
-    """One comparison. op: equals contains startswith endswith regex in exists gt lt.
-    fold: compare case-insensitively (rule nocase, or a field Suricata lower-cases)."""
+    """One comparison (the model's operators). fold: compare case-insensitively (rule nocase, or a
+    field Suricata lower-cases)."""
     field: Ref
-    op: str
+    op: Operator
     value: object = None
     fold: bool = False
 

@@ -20,8 +20,8 @@ import yaml
 from harness.backends import logic as L
 from harness.backends.base import TextRenderer
 from harness.backends.settings import SiemSettings
-from harness.model import Rule
-from harness.networks import Networks
+from harness.rules.model import Rule
+from harness.rules.networks import Networks
 
 RULE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:iotdetect:sigma-rule")
 LOGSOURCE = {"product": "suricata", "service": "eve"}

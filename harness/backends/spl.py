@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from harness.backends import logic as L, spl_text as esc
 from harness.backends.base import TemplateBackend, TextRenderer
 from harness.backends.settings import SiemSettings
-from harness.model import Rule
-from harness.networks import Networks
+from harness.rules.model import Rule
+from harness.rules.networks import Networks
 
 EVE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%6N%z"
 

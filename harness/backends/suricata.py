@@ -6,8 +6,8 @@ import re
 from harness.backends import suricata_text as esc
 from harness.backends.flow import default_flow
 from harness.backends.settings import SiemSettings
-from harness.model import Condition, PayloadMatch, Rule
-from harness.networks import Networks
+from harness.rules.model import Condition, PayloadMatch, Rule
+from harness.rules.networks import Networks
 from harness.templating import environment
 
 SIGNATURE_SEVERITY = {"low": "Minor", "medium": "Major", "high": "Major", "critical": "Critical"}

@@ -4,18 +4,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from harness.errors import UsageError
+from harness.rules.errors import UsageError
 
 DEFAULT_FOLDER = "profiles"
 
 
 def _project(args):
-    from harness.project import Project
+    from harness.rules.project import Project
     return Project(Path(args.root).resolve()) if args.root else Project.find()
 
 
 def _ruleset(args):
-    from harness.loader import load_project
+    from harness.rules.loader import load_project
     return load_project(_project(args), check_lock=False)
 
 

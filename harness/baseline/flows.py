@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
-from harness.errors import UsageError
+from harness.rules.errors import UsageError
 
 HOUR = 3600
 

@@ -35,8 +35,8 @@ from harness.baseline.profile import (
     load_profiles,
     render,
 )
-from harness.errors import Finding, RuleErrors, UsageError, rel
-from harness.networks import Networks
+from harness.rules.errors import Finding, RuleErrors, UsageError, rel
+from harness.rules.networks import Networks
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from harness import yamlsource
-from harness.errors import Finding, RuleErrors, rel
-from harness.loader import validation_findings
+from harness.rules import yamlsource
+from harness.rules.errors import Finding, RuleErrors, rel
+from harness.rules.loader import validation_findings
 
 SID_FIRST, SID_LAST = 9_190_000, 9_199_999     # the project range's top 10,000 sids
 SIDS_PER_DEVICE = 10                           # a block per device; harness/baseline/suricata.py uses 7

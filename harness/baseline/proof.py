@@ -17,8 +17,8 @@ from pathlib import Path
 from harness.baseline import learn as L, siem, suricata, traffic
 from harness.baseline.profile import Profile
 from harness.baseline.replay import replay
-from harness.compile import compile_rules
-from harness.loader import RuleSet
+from harness.suricata.ruleset import compile_rules
+from harness.rules.loader import RuleSet
 
 DETECTORS = ("suricata", "volume", "fanout")
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.compile import RULES_FILENAME, CompiledRules, compile_rules, write_harness_config
-from harness.engine import Job, Workspace, make_engine, read_eve
-from harness.loader import RuleSet
+from harness.suricata.engine import Job, make_engine, read_eve
+from harness.suricata.ruleset import CompiledRules, compile_rules
+from harness.suricata.workspace import prepare_workspace
+from harness.rules.loader import RuleSet
 
 
 def replay(ruleset: RuleSet, pcaps: dict[str, Path], folder: Path, rules: str | None = None,
@@ -13,14 +14,8 @@ def replay(ruleset: RuleSet, pcaps: dict[str, Path], folder: Path, rules: str | 
     """key -> EVE records. `rules` default: the project's compiled rules (the engines require at
     least one rule: they check Suricata's loaded-rule count). `files` (name -> text) are written next
     to the rules file: Suricata 7 resolves a dataset's relative `load` file against its directory."""
-    if rules is None:
-        rules = compile_rules(ruleset).text
-    work = folder / "engine"
-    write_harness_config(ruleset, work)
-    (work / RULES_FILENAME).write_text(rules, encoding="utf-8")
-    for name, text in (files or {}).items():
-        (work / name).write_text(text, encoding="utf-8")
-    workspace = Workspace(work, compiled(rules), ruleset.project.root)
+    rules_ = compile_rules(ruleset) if rules is None else compiled(rules)
+    workspace = prepare_workspace(ruleset, folder / "engine", compiled=rules_, side_files=files)
     jobs = [Job(key, pcap, folder / "out" / key) for key, pcap in pcaps.items()]
     make_engine(engine).run(workspace, jobs)
     return {job.key: read_eve(job.outdir) for job in jobs}

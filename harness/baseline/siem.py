@@ -17,7 +17,7 @@ from harness.backends import kql_text, spl_text
 from harness.backends import spl as spl_backend, sql as sql_backend
 from harness.backends.sql import SqlBackend, literal
 from harness.baseline.profile import Profile
-from harness.errors import Finding, rel
+from harness.rules.errors import Finding, rel
 from harness.siem import kusto, spl_lint
 from harness.backends.settings import SiemSettings
 from harness.templating import environment

@@ -6,7 +6,7 @@ SPL runs over the last complete 2 hours. One alert row per device-hour above its
 """
 from __future__ import annotations
 
-from harness.packaging import conf, sentinel
+from harness.formats import conf, sentinel
 
 TITLES = {"volume": ("Device sent more bytes in an hour than its learned baseline allows",
                      "Hourly bytes sent by a profiled IoT/OT device exceed the threshold learned by `iotdetect baseline"

@@ -17,11 +17,11 @@ from harness.baseline import siem, siem_pack, suricata
 from harness.baseline.cli import DEFAULT_FOLDER
 from harness.baseline.profile import Profile, load_profiles, profile_files
 from harness.baseline.replay import compiled
-from harness.compile import write_harness_config
-from harness.engine import EngineError, SuricataMissing, Workspace, check_rules
-from harness.errors import Finding, RuleErrors, rel
-from harness.loader import RuleSet
-from harness.packaging import sentinel
+from harness.suricata.engine import EngineError, SuricataMissing, check_rules
+from harness.suricata.workspace import prepare_workspace
+from harness.rules.errors import Finding, RuleErrors, rel
+from harness.rules.loader import RuleSet
+from harness.formats import sentinel
 from harness.siem import kusto
 from harness.backends.settings import SiemSettings
 
@@ -76,14 +76,10 @@ def write(loaded: list[Profile], target: Path, release: str, settings: SiemSetti
 def load_test(ruleset: RuleSet, loaded: list[Profile]) -> None:
     """suricata -T of the baseline rules with their datasets; RuleErrors naming the profiles folder."""
     with tempfile.TemporaryDirectory(prefix="iotdetect-baseline-check-") as tmp:
-        work = Path(tmp)
-        write_harness_config(ruleset, work)
-        text = suricata.compile_rules(loaded)
-        (work / "iotdetect.rules").write_text(text, encoding="utf-8")
-        for name, data in suricata.dataset_files(loaded).items():
-            (work / name).write_text(data, encoding="utf-8")
+        workspace = prepare_workspace(ruleset, Path(tmp), compiled=compiled(suricata.compile_rules(loaded)),
+                                      side_files=suricata.dataset_files(loaded))
         try:
-            check_rules(Workspace(work, compiled(text), ruleset.project.root))
+            check_rules(workspace)
         except RuleErrors as exc:
             where = rel(folder(ruleset), ruleset.project.root)
             raise RuleErrors([Finding(where, 0, "baseline", f.message) for f in exc.findings]) from None

@@ -1,7 +1,7 @@
 """Static checks of the inventory's SIEM searches: the KQL through Microsoft's Kusto parser."""
 from __future__ import annotations
 
-from harness.errors import Finding, RuleErrors
+from harness.rules.errors import Finding, RuleErrors
 from harness.inventory import siem
 from harness.inventory.load import Inventory
 from harness.siem.kusto import check_kql

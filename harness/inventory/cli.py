@@ -4,13 +4,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from harness.errors import UsageError
+from harness.rules.errors import UsageError
 
 EXIT_OK, EXIT_DRIFT = 0, 1
 
 
 def _project(args):
-    from harness.project import Project
+    from harness.rules.project import Project
     return Project(Path(args.root).resolve()) if args.root else Project.find()
 
 
@@ -89,8 +89,8 @@ def run_and_report(ruleset, engine, console, show_failures: bool = True) -> list
 def cmd_test(args) -> int:
     from rich.console import Console
 
-    from harness.engine import make_engine
-    from harness.loader import load_project
+    from harness.suricata.engine import make_engine
+    from harness.rules.loader import load_project
     ruleset = load_project(_project(args), check_lock=False)
     verdicts = run_and_report(ruleset, make_engine(args.engine), Console(stderr=True, highlight=False))
     return EXIT_DRIFT if any(not v.passed for v in verdicts) else EXIT_OK

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import Finding
+from harness.rules.errors import Finding
 
 SYS_CLASSES = {"cmdb_ci_ip_camera": "camera", "cmdb_ci_iot_sensor": "sensor", "cmdb_ci_iot": "sensor",
                "cmdb_ci_hvac": "hvac", "cmdb_ci_ot_plc": "plc", "cmdb_ci_plc": "plc",

@@ -24,12 +24,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from harness import networks as networks_mod
-from harness.errors import Finding, RuleErrors, UsageError, rel
+from harness.rules import networks as networks_mod
+from harness.rules.errors import Finding, RuleErrors, UsageError, rel
 from harness.inventory.cmdb import read_cmdb
 from harness.inventory.load import Inventory, folder, load_inventory
 from harness.inventory.nmap import ScanError, parse_scan, recognise
-from harness.project import Project
+from harness.rules.project import Project
 
 ORDER = ("name", "ips", "mac", "class", "vendor", "model", "firmware", "location", "owner", "services", "peers",
          "open_ports", "banner")

@@ -7,13 +7,14 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
-from harness import networks as networks_mod, roles, yamlsource
-from harness.errors import Finding, RuleErrors, rel
+from harness.rules import networks as networks_mod, yamlsource
+from harness.cases import roles
+from harness.rules.errors import Finding, RuleErrors, rel
 from harness.inventory.model import ClassesFile, Device, DeviceClass, DevicesFile, FirmwareFile, ModelPolicy
-from harness.loader import validation_findings
-from harness.networks import Networks
-from harness.project import Project
-from harness.yamlsource import Lines
+from harness.rules.loader import validation_findings
+from harness.rules.networks import Networks
+from harness.rules.project import Project
+from harness.rules.yamlsource import Lines
 
 # Where the role-named addresses of inventory/devices.yaml are resolved (one Plan per load).
 _Resolver = Callable[[Any, Lines], tuple[Any, list[Finding], set[str]]]

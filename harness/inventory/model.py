@@ -15,8 +15,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_validator
 
-from harness.model import APP_PROTOCOLS_TCP, APP_PROTOCOLS_UDP, Frozen, check_address_item
-from harness.types import Line
+from harness.rules.model import APP_PROTOCOLS_TCP, APP_PROTOCOLS_UDP, Frozen, check_address_item
+from harness.rules.types import Line
 
 # Names end up in Suricata msg strings, SPL/KQL string literals and CSV cells: a safe alphabet.
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]

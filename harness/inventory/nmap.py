@@ -13,7 +13,7 @@ from pathlib import Path
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from harness.errors import UsageError
+from harness.rules.errors import UsageError
 from harness.inventory.model import DeviceClass
 
 MAX_BYTES = 64 * 1024 * 1024   # a /16 full-port scan is a few MB; anything far larger is not a scan

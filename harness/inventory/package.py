@@ -15,16 +15,16 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from harness.engine import SuricataMissing, check_rules
+from harness.suricata.engine import SuricataMissing, check_rules
 from harness.inventory import siem, suricata as ids
 from harness.inventory.load import Inventory, exists, load_inventory
-from harness.loader import RuleSet
-from harness.packaging import conf, sentinel
-from harness.packaging.archive import tar_gz
+from harness.rules.loader import RuleSet
+from harness.formats import conf, sentinel
+from harness.formats.archive import tar_gz
 from harness.backends.settings import SiemSettings
 
 APP = "iotdetect_inventory"
-# Watchlists and alert rules at the version the main Sentinel pack uses (harness/packaging/sentinel.py).
+# Watchlists and alert rules at the version the main Sentinel pack uses (harness/formats/sentinel.py).
 API_VERSION = sentinel.API_VERSION
 TEMPLATE_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 WORKSPACE_SCOPE = "[concat('Microsoft.OperationalInsights/workspaces/', parameters('workspace'))]"

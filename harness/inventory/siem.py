@@ -14,11 +14,11 @@ import ipaddress
 import json
 from dataclasses import dataclass
 
-from harness import roles
+from harness.cases import roles
 from harness.backends.settings import SiemSettings
 from harness.inventory.load import DEVICE_NETWORKS, Inventory
 from harness.inventory.model import version_key
-from harness.networks import Networks
+from harness.rules.networks import Networks
 from harness.templating import environment
 
 SEARCHES = ("unknown-device", "off-profile", "unapproved-firmware", "outdated-firmware")

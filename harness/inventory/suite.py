@@ -19,20 +19,22 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
 
-from harness import roles, yamlsource
-from harness.engine import Engine, Job, alerts, check_rules, read_eve
-from harness.errors import Finding, RuleErrors, rel
+from harness.cases import roles
+from harness.rules import yamlsource
+from harness.suricata.engine import Engine, Job, alerts, check_rules, read_eve
+from harness.rules.errors import Finding, RuleErrors, rel
 from harness.inventory import suricata as ids
 from harness.inventory.evaluate import InventoryEvaluator
 from harness.inventory.load import Inventory, folder
 from harness.inventory.siem import SEARCHES
-from harness.loader import RuleSet, validation_findings
-from harness.model import CaseName, Frozen, Traffic
-from harness.project import Project
-from harness.pcaps import ensure
-from harness.runner import prepare_workspace
-from harness.traffic import plan_for
-from harness.types import RuleId
+from harness.rules.loader import RuleSet, validation_findings
+from harness.rules.model import CaseName, Frozen, Traffic
+from harness.rules.project import Project
+from harness.cases.pcaps import ensure
+from harness.suricata.ruleset import CompiledRules, compile_rules
+from harness.suricata.workspace import prepare_workspace
+from harness.cases.traffic import plan_for
+from harness.rules.types import RuleId
 
 Count = Annotated[int, Field(ge=0, le=10_000)]
 KINDS = ("unknown-host", "off-profile", "unapproved-firmware")
@@ -69,9 +71,9 @@ class CasesFile(Frozen):
 
 @dataclass(frozen=True)
 class InventoryCaseRef:
-    """Quacks like harness.pcaps.CaseRef, so `iotdetect pcaps [--check]` renders these pcaps too."""
+    """Quacks like harness.cases.pcaps.CaseRef, so `iotdetect pcaps [--check]` renders these pcaps too."""
     case: InventoryCase
-    traffic: Traffic              # args with @device resolved (roles are resolved by harness/pcaps.py)
+    traffic: Traffic              # args with @device resolved (roles are resolved by harness/cases/pcaps.py)
     path: Path
     index: int
     lines: dict
@@ -117,7 +119,7 @@ def _same_family(given: dict[str, Any], args: dict[str, Any], plan: roles.Plan) 
     """args with the case's roles bound in the family of its `@device` addresses when the roles
     would otherwise pick the other one (a dual-stack plan: an IPv6-only IoT VLAN, corporate
     services preferring IPv4): one packet cannot mix families. Unchanged when they already agree,
-    so the roles are left to harness/pcaps.py as for every other case."""
+    so the roles are left to harness/cases/pcaps.py as for every other case."""
     devices = [args[k] for k, v in given.items() if isinstance(v, str) and v.startswith("@")]
     found: list[roles.Role] = []
     roles.collect(args, found)
@@ -201,13 +203,10 @@ class InventoryVerdict:
 
 def prepare(ruleset: RuleSet, inventory: Inventory, folder_: Path, data_dir: Path | None = None):
     """The pack's workspace with the inventory rules appended and its lists next to the rules file."""
-    workspace = prepare_workspace(ruleset, folder_, data_dir)
     files = ids.compile_inventory(inventory)
-    with workspace.rules.open("a", encoding="utf-8") as handle:
-        handle.write(files.pop(ids.RULES_FILE))
-    for name, text in files.items():
-        (workspace.folder / name).write_text(text, encoding="utf-8")
-    return workspace
+    pack = compile_rules(ruleset)
+    rules = CompiledRules(pack.text + files.pop(ids.RULES_FILE), pack.line_sources)
+    return prepare_workspace(ruleset, folder_, data_dir, compiled=rules, side_files=files)
 
 
 def _kind(sid: int, names: dict[int, str], inventory_names: dict[int, str]) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from harness.errors import UsageError
+from harness.rules.errors import UsageError
 from harness.inventory.load import DEVICE_NETWORKS, Inventory
 from harness.inventory.model import Device
 

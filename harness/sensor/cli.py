@@ -5,9 +5,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from harness.build import version
-from harness.compile import compile_rules
-from harness.loader import RuleSet
+from harness.version import version
+from harness.suricata.ruleset import compile_rules
+from harness.rules.loader import RuleSet
 from harness.sensor import check, configure
 from harness.sensor.needs import pack_needs
 

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from harness.backends.suricata import SuricataBackend, address_groups
-from harness.loader import RuleSet
+from harness.rules.loader import RuleSet
 from harness.backends.logic import hunt_plan
 
 TRANSPORTS = frozenset({"ip", "tcp", "udp", "icmp", "tcp-pkt", "tcp-stream"})
@@ -47,10 +47,8 @@ def _header_vars(rule_text: str) -> tuple[str, ...]:
 def pack_needs(ruleset: RuleSet) -> PackNeeds:
     backend = SuricataBackend()
     rules = []
-    for source in sorted(ruleset.sources, key=lambda s: s.rule.sid):
+    for source in sorted(ruleset.active(), key=lambda s: s.rule.sid):
         rule = source.rule
-        if rule.status == "deprecated":
-            continue
         protocol = rule.detection.protocol
         plan, _ = hunt_plan(rule)
         eve = ("alert",) + ((plan.event_type,) if plan else ())

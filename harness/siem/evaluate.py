@@ -8,8 +8,8 @@ import duckdb
 
 from harness.backends.settings import SiemSettings
 from harness.backends.sql import SqlBackend
-from harness.model import Rule
-from harness.networks import Networks
+from harness.rules.model import Rule
+from harness.rules.networks import Networks
 
 
 @dataclass(frozen=True)

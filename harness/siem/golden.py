@@ -3,12 +3,13 @@ tests/golden/ and re-blessed after review with `iotdetect golden --bless`."""
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.backends.registry import SIEM_BACKENDS, published_siem
 from harness.backends.settings import SiemQueries, SiemSettings
 from harness.backends.spl import SplBackend
-from harness.loader import RuleSet
+from harness.rules.loader import RuleSet
 from harness.siem.targets import compile_all
 
 MACROS_FILE = "_splunk_macros.conf"
@@ -44,17 +45,26 @@ def render(ruleset: RuleSet, settings: SiemSettings) -> dict[str, str]:
     return files
 
 
-def differences(folder: Path, expected: dict[str, str]) -> list[str]:
-    problems = []
+@dataclass(frozen=True)
+class Difference:
+    """One golden file out of step with the backends: its name and why."""
+    name: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.reason}"
+
+
+def differences(folder: Path, expected: dict[str, str]) -> list[Difference]:
+    found = []
     for name, text in sorted(expected.items()):
         path = folder / name
         if not path.exists():
-            problems.append(f"{name}: missing")
+            found.append(Difference(name, "missing"))
         elif path.read_text(encoding="utf-8") != text:
-            problems.append(f"{name}: differs from what the backends emit now")
+            found.append(Difference(name, "differs from what the backends emit now"))
     stale = sorted(p.name for p in folder.glob("*") if p.is_file() and p.name not in expected) if folder.is_dir() else []
-    problems += [f"{name}: no rule emits this any more" for name in stale]
-    return problems
+    return found + [Difference(name, "no rule emits this any more") for name in stale]
 
 
 def unified_diff(folder: Path, expected: dict[str, str], name: str) -> str:
@@ -67,7 +77,7 @@ def unified_diff(folder: Path, expected: dict[str, str], name: str) -> str:
 def bless(folder: Path, expected: dict[str, str]) -> list[str]:
     """Write every golden file and remove stale ones; returns the names that changed."""
     folder.mkdir(parents=True, exist_ok=True)
-    changed = [line.split(":")[0] for line in differences(folder, expected)]
+    changed = [difference.name for difference in differences(folder, expected)]
     for name, text in expected.items():
         (folder / name).write_text(text, encoding="utf-8")
     for path in folder.glob("*"):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.backends.settings import TableSchema
-from harness.errors import EnvironmentFailure
+from harness.rules.errors import EnvironmentFailure
 
 PACKAGE = "@kusto/language-service-next"
 SCRIPT = Path(__file__).resolve().parent.parent / "kusto" / "check.mjs"

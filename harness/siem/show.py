@@ -10,7 +10,7 @@ from rich.text import Text
 from harness.backends.registry import SIEM_BACKENDS
 from harness.backends.settings import SiemSettings
 from harness.backends.suricata import SuricataBackend
-from harness.loader import RuleSet
+from harness.rules.loader import RuleSet
 
 
 def _code(text: str, lexer: str) -> Syntax:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.loader import RuleSet
+from harness.rules.loader import RuleSet
 from harness.backends.settings import SiemSettings
 from harness.siem.golden import macros_conf
 from harness.siem.targets import compile_all

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from harness.backends.registry import SIEM_BACKENDS, published_siem
 from harness.backends.settings import SiemQueries, SiemSettings
 from harness.backends.spl import SplBackend
-from harness.errors import Finding, rel
-from harness.loader import RuleSet
+from harness.rules.errors import Finding, rel
+from harness.rules.loader import RuleSet
 from harness.siem import eql_check, kusto, spl_lint
 from harness.siem.spl_fields import output_fields
 

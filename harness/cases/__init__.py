@@ -1,0 +1,1 @@
+"""Test cases: their traffic, the regression run over Suricata, verdicts and JUnit."""

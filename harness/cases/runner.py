@@ -1,0 +1,116 @@
+"""The regression run: every case's pcap through Suricata with the whole rule set, then verdicts."""
+from __future__ import annotations
+
+import collections
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.cases import pcapcheck, pcapinputs
+from harness.rules.errors import RuleErrors, writing
+from harness.suricata.workspace import prepare_workspace
+from harness.suricata.engine import Engine, Job, alerts, read_eve
+from harness.rules.loader import RuleSet
+from harness.cases.pcaps import BaselineRef, CaseRef, all_refs, ensure
+from harness.cases.traffic import plan_for, stage_capture
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ref: CaseRef | BaselineRef
+    expected: dict[int, int]              # sid -> alert count
+    actual: dict[int, int]
+    alert_records: tuple[dict, ...]
+    eve_path: Path
+    sid_names: dict[int, str] = field(default_factory=dict)
+    event_count: int = 0                  # every EVE record of the case, alerts or not
+
+    @property
+    def passed(self) -> bool:
+        return self.expected == self.actual
+
+    @property
+    def cross_rule_hits(self) -> dict[int, int]:
+        return {sid: n for sid, n in self.actual.items() if sid not in self.expected}
+
+    def explain(self) -> str:
+        if self.passed:
+            return "ok"
+        lines = []
+        for sid in sorted(set(self.expected) | set(self.actual)):
+            want, got = self.expected.get(sid, 0), self.actual.get(sid, 0)
+            if want != got:
+                name = self.sid_names.get(sid, "unknown sid")
+                kind = " (cross-rule false positive)" if sid not in self.expected else ""
+                lines.append(f"sid {sid} [{name}]: expected {want} alerts, got {got}{kind}")
+        lines.append(f"eve: {self.eve_path}")
+        for record in self.alert_records[:10]:
+            alert = record.get("alert", {})
+            lines.append(f"  alert {alert.get('signature_id')} {alert.get('signature')!r} "
+                         f"{record.get('src_ip')}:{record.get('src_port')} -> {record.get('dest_ip')}:{record.get('dest_port')}"
+                         f" app_proto={record.get('app_proto')}")
+        return "\n".join(lines)
+
+
+
+
+def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engine, workdir: Path, progress=None,
+              config: Path | None = None) -> list[Verdict]:
+    """Every case on the ruleset's site plan: generator pcaps of that plan (generated into the cache
+    first when it is not the project's own), captures rewritten onto its hosts where they map them."""
+    project = ruleset.project
+    plan = plan_for(project, ruleset.networks)
+    ensure(refs, project, plan)
+    generated_dir, captures_dir = project.generated_dir, project.pcaps_dir
+    # Missing, unreadable, unsupported or empty captures are located errors before anything runs:
+    # Suricata would read an empty one silently and a negative case would pass.
+    problems = pcapcheck.case_findings(refs, generated_dir, captures_dir, project.root)
+    # A generator changed since its committed pcap was written: replaying the old one proves nothing.
+    problems += pcapinputs.findings(refs, project, plan, missing_ok=True)
+    if problems:
+        raise RuleErrors(problems)
+    workspace = prepare_workspace(ruleset, workdir / "engine", engine.config_data_dir, config=config)
+    pcaps = {ref.key: stage_capture(ref, plan, ref.pcap_path(generated_dir, captures_dir), workdir / "captures",
+                                    project.root) for ref in refs}
+    jobs = {ref.key: Job(ref.key, pcaps[ref.key], workdir / "cases" / ref.key) for ref in refs}
+    for job in jobs.values():      # Suricata appends to eve.json: a kept folder must not leak old alerts
+        if job.outdir.exists():
+            shutil.rmtree(job.outdir)
+    engine.run(workspace, list(jobs.values()), progress)
+    names = {s.rule.sid: s.rule.id for s in ruleset.sources}
+    verdicts = []
+    for ref in refs:
+        outdir = jobs[ref.key].outdir
+        events = read_eve(outdir)
+        records = alerts(events)
+        actual = collections.Counter(r["alert"]["signature_id"] for r in records)
+        verdicts.append(Verdict(ref, ref.expected(ruleset), dict(actual), tuple(records),
+                                outdir / "eve.json", names, len(events)))
+    return verdicts
+
+
+def run_suite(ruleset: RuleSet, engine: Engine, rule_ids: list[str] | None = None, progress=None,
+              keep: Path | None = None, config: Path | None = None,
+              shard: tuple[int, int] | None = None) -> list[Verdict]:
+    """The selected rules' cases (all cases and baselines when none is selected), only those of
+    `shard` (K, N) when given. EVE output goes to `keep` when given, else to a temporary folder
+    removed afterwards. config: see prepare_workspace."""
+    refs = all_refs(ruleset, rule_ids or None)
+    if shard is not None:
+        from harness.cases import shard as shards
+        refs = shards.select(refs, shard)
+    if keep is not None:
+        with writing(keep):
+            return run_cases(ruleset, refs, engine, keep, progress, config)
+    with writing(Path(tempfile.gettempdir())), tempfile.TemporaryDirectory(prefix="iotdetect-run-") as tmp:
+        return run_cases(ruleset, refs, engine, Path(tmp), progress, config)
+
+
+def baseline_summary(verdicts: list[Verdict]) -> dict | None:
+    """What the coverage report says about the benign baselines."""
+    baselines = [v for v in verdicts if v.ref.suite == "baseline"]
+    if not baselines:
+        return None
+    return {"name": ", ".join(v.ref.name for v in baselines), "events": sum(v.event_count for v in baselines),
+            "alerts": sum(len(v.alert_records) for v in baselines), "passed": all(v.passed for v in baselines)}

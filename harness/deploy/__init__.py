@@ -1,0 +1,1 @@
+"""Deploy: plan and push the searches to live SIEMs."""

@@ -1,1 +1,0 @@
-"""Release packaging: `iotdetect dist` builds versioned, reproducible packs for each platform."""

@@ -1,0 +1,1 @@
+"""Build and dist: the packs per target, report, changelog, manifest, archive."""

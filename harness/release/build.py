@@ -1,0 +1,52 @@
+"""`iotdetect build`: compile every target into an output folder, all or nothing."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from harness.backends.suricata import render_vars
+from harness.suricata.ruleset import RULES_FILENAME, CompiledRules, compile_rules
+from harness.suricata.engine import SuricataMissing, check_rules
+from harness.rules.loader import RuleSet
+from harness.suricata.workspace import prepare_workspace
+from harness.siem.stage import stage_siem
+from harness.release.staging import staged_folder
+from harness.version import version
+
+
+
+def stage_suricata(ruleset: RuleSet, folder: Path, release: str) -> CompiledRules:
+    target = folder / "suricata"
+    target.mkdir(parents=True)
+    compiled = compile_rules(ruleset, release)
+    (target / RULES_FILENAME).write_text(compiled.text, encoding="utf-8")
+    (target / "iotdetect-vars.yaml").write_text(render_vars(ruleset.networks, release), encoding="utf-8")
+    return compiled
+
+
+def stage_inventory(ruleset: RuleSet, folder: Path, release: str) -> None:
+    from harness.inventory.package import stage_build   # only when the project has inventory/
+    stage_build(ruleset, folder, release)
+
+
+def stage_baseline(ruleset: RuleSet, folder: Path, release: str) -> None:
+    from harness.baseline.stage import stage_build   # learned device profiles (optional, site-specific)
+    stage_build(ruleset, folder, release)
+
+
+# Target name -> function staging that target's files. Later targets (SIEMs) register here.
+STAGES = {"suricata": stage_suricata, "siem": stage_siem, "inventory": stage_inventory, "baseline": stage_baseline}
+
+
+def build(ruleset: RuleSet, out: Path, *, verify_with_suricata: bool = True) -> list[Path]:
+    """Stage everything in a temp dir next to out, prove it loads, then swap it into place."""
+    release = version()
+    with staged_folder(out) as staging:
+        staged = {name: stage(ruleset, staging, release) for name, stage in STAGES.items()}
+        if verify_with_suricata:
+            with tempfile.TemporaryDirectory(prefix="iotdetect-check-") as tmp:
+                try:   # the load test checks the very text staged above: each rule compiled once
+                    check_rules(prepare_workspace(ruleset, Path(tmp), compiled=staged["suricata"]))
+                except SuricataMissing:
+                    pass  # the CLI warns; the text itself is still valid
+    return sorted(p for p in out.rglob("*") if p.is_file())

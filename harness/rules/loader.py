@@ -1,0 +1,181 @@
+"""Load and validate every rule file; collect all findings with file:line:field."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from harness.rules import lock, networks as networks_mod, safenames, yamlsource
+from harness.rules.attack import AttackCatalog, load_catalog
+from harness.rules.errors import Finding, RuleErrors, rel
+from harness.rules.model import Rule
+from harness.rules.networks import Networks
+from harness.rules.project import Project
+from harness.rules.yamlsource import Lines
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    """A validated rule with where it came from (the model itself stays free of file details)."""
+    rule: Rule
+    path: Path
+    category: str
+    lines: Lines
+
+    def line(self, *key) -> int:
+        return yamlsource.line_of(self.lines, tuple(key))
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    project: Project
+    networks: Networks
+    sources: tuple[RuleSource, ...]
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(s.rule for s in self.sources)
+
+    @cached_property
+    def _ids(self) -> dict[str, RuleSource]:
+        return {s.rule.id: s for s in self.sources}
+
+    @cached_property
+    def _sids(self) -> dict[int, RuleSource]:
+        return {s.rule.sid: s for s in self.sources}
+
+    def active(self) -> tuple[RuleSource, ...]:
+        """The rules every target ships: all but the deprecated ones (which only the changelog and the
+        coverage report still list). The one place this filter is written."""
+        return tuple(s for s in self.sources if s.rule.status != "deprecated")
+
+    def by_id(self, rule_id: str) -> RuleSource:
+        return self._ids[rule_id]
+
+    def by_sid(self) -> dict[int, RuleSource]:
+        return self._sids
+
+
+def _field_path(loc: tuple) -> tuple:
+    # pydantic adds wrapper and union-branch names that are not YAML keys.
+    return tuple(x for x in loc if x not in ("items", "str", "int") and not (isinstance(x, str) and "[" in x))
+
+
+def validation_findings(exc: ValidationError, name: str, lines: Lines) -> list[Finding]:
+    findings = []
+    for error in exc.errors():
+        # A model-level check may name the nested key it is about (model.LocatedError).
+        located = getattr(error.get("ctx", {}).get("error"), "subpath", ())
+        path = _field_path(error["loc"]) + tuple(located)
+        field = ".".join(str(p) for p in path)
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        findings.append(Finding(name, yamlsource.line_of(lines, path), field, message))
+    return findings
+
+
+def _read(path: Path, root: Path) -> tuple[object, yamlsource.Lines] | yamlsource.YamlSourceError:
+    try:
+        return yamlsource.load(path, root)
+    except yamlsource.YamlSourceError as exc:
+        return exc
+
+
+def read_all(paths: list[Path], root: Path) -> list:
+    """(data, lines) or YamlSourceError per path, in order. One process on purpose: measured on
+    10k files, pickling the line maps back from a process pool costs more than parsing them."""
+    return [_read(path, root) for path in paths]
+
+
+def _rule_from(path: Path, root: Path, parsed) -> tuple[RuleSource | None, list[Finding]]:
+    name = rel(path, root)
+    if isinstance(parsed, yamlsource.YamlSourceError):
+        return None, [Finding(name, parsed.line, "", parsed.message)]
+    data, lines = parsed
+    if not isinstance(data, dict):
+        return None, [Finding(name, 1, "", "a rule file holds one mapping")]
+    try:
+        rule = Rule.model_validate(data)
+    except ValidationError as exc:
+        return None, validation_findings(exc, name, lines)
+    # rules/<category>/<id>.yaml; resolve (slow) only to tell rules/x.yaml from rules/rules/x.yaml.
+    directly_in_rules = path.parent.name == "rules" and path.parent.parent.resolve() == root.resolve()
+    return RuleSource(rule, path, "" if directly_in_rules else path.parent.name, lines), []
+
+
+def load_rule_file(path: Path, root: Path) -> tuple[RuleSource | None, list[Finding]]:
+    return _rule_from(path, root, _read(path, root))
+
+
+def _semantic_findings(source: RuleSource, nets: Networks, catalog: AttackCatalog, root: Path) -> list[Finding]:
+    rule, name = source.rule, rel(source.path, root)
+    findings = []
+    if source.path.stem != rule.id:
+        findings.append(Finding(name, source.line("id"), "id", f"id {rule.id!r} differs from the file name {source.path.stem!r}"))
+    findings += safenames.path_findings(source.path, root / "rules", name)
+    if not source.category:
+        findings.append(Finding(name, 1, "", "rule files live in rules/<category>/<id>.yaml"))
+    for side in ("source", "destination"):
+        for index, item in enumerate(getattr(rule.detection, side).items):
+            for ref in nets.references((item,)):
+                if ref not in nets.groups:
+                    findings.append(Finding(name, source.line("detection", side, index), f"detection.{side}",
+                                            f"undefined network variable ${ref}"))
+    for index, technique in enumerate(rule.attack):
+        if catalog.domain(technique) is None:
+            findings.append(Finding(name, source.line("attack", index), "attack",
+                                    f"unknown ATT&CK technique {technique}"))
+    for index, case in enumerate(rule.tests):
+        if case.traffic.pcap and not (root / "pcaps" / case.traffic.pcap).is_file():
+            findings.append(Finding(name, source.line("tests", index, "traffic", "pcap"), "tests.traffic.pcap",
+                                    f"capture pcaps/{case.traffic.pcap} does not exist"))
+    return findings
+
+
+def _cross_rule_findings(sources: list[RuleSource], root: Path) -> list[Finding]:
+    findings = []
+    first_by: dict[tuple[str, object], RuleSource] = {}
+    for source in sources:
+        for key in ("id", "sid"):
+            value = getattr(source.rule, key)
+            other = first_by.setdefault((key, value), source)
+            if other is not source:
+                findings.append(Finding(rel(source.path, root), source.line(key), key,
+                                        f"duplicate {key} {value} (also in {rel(other.path, root)})"))
+    ids = {s.rule.id for s in sources}
+    for source in sources:
+        for index, case in enumerate(source.rule.tests):
+            for other_id in case.expect.also:
+                if other_id not in ids:
+                    findings.append(Finding(rel(source.path, root), source.line("tests", index, "expect", "also"),
+                                            "tests.expect.also", f"no rule with id {other_id}"))
+    return findings
+
+
+def load_project(project: Project, *, check_lock: bool = True, only: list[Path] | None = None) -> RuleSet:
+    """Load every rule; raise RuleErrors with all findings when anything is wrong."""
+    root = project.root
+    nets, findings = networks_mod.load(project.networks_file, root)
+    catalog = load_catalog()
+    sources: list[RuleSource] = []
+    paths = project.rule_files()
+    for path, parsed in zip(paths, read_all(paths, root)):
+        source, errors = _rule_from(path, root, parsed)
+        findings += errors
+        if source:
+            sources.append(source)
+    if nets is not None:
+        for source in sources:
+            findings += _semantic_findings(source, nets, catalog, root)
+    findings += _cross_rule_findings(sources, root)
+    if check_lock:
+        findings += lock.check([(s.rule, s.path, s.lines) for s in sources], project.lock_file)
+    if only is not None:
+        wanted = {p.resolve() for p in only}
+        findings = [f for f in findings if (root / f.path).resolve() in wanted or f.path.endswith("networks.yaml")]
+    if findings:
+        raise RuleErrors(findings)
+    return RuleSet(project, nets, tuple(sources))

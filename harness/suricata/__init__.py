@@ -1,0 +1,1 @@
+"""The engine side: compiled rule set, harness config, engines that run Suricata."""
