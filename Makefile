@@ -7,7 +7,7 @@ IOT     := $(VENV)/bin/iotdetect
 PYTEST  := $(VENV)/bin/pytest
 REPORTS ?= reports
 
-.PHONY: setup system python node test pcaps dist golden bench quality captures clean
+.PHONY: setup system python node test pcaps dist golden bench quality corpus captures clean
 
 setup: system python node
 
@@ -46,6 +46,12 @@ dist: setup
 # Per-rule detection quality: generated vs real-capture cases, alerts per case, overlaps.
 quality: setup
 	.venv/bin/python bench/quality.py
+
+# The whole pack over a folder of other people's captures (read only): alerts per pcap and rule,
+# silent protocol-relevant pcaps. NETWORKS=plan.yaml uses that plan; default: one derived per pcap.
+CORPUS ?= corpus
+corpus: python
+	$(PY) bench/corpus.py $(CORPUS) $(if $(NETWORKS),--networks $(NETWORKS)) $(CORPUS_ARGS)
 
 # Rebuild the real-client captures (root; Debian packages of captures/README.md). Never run by CI:
 # the pcaps are committed and replayed by `make test`.
