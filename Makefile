@@ -6,6 +6,8 @@ PY      := $(VENV)/bin/python
 IOT     := $(VENV)/bin/iotdetect
 PYTEST  := $(VENV)/bin/pytest
 REPORTS ?= reports
+# One pytest worker per core; the tests of one site plan stay on one worker (tests/conftest.py).
+PYTEST_ARGS ?= -q -n auto --dist loadgroup
 
 .PHONY: setup system python node test pcaps dist golden bench quality corpus captures clean
 
@@ -29,7 +31,7 @@ node_modules/.installed: package-lock.json
 test: setup
 	$(IOT) validate
 	$(IOT) pcaps --check
-	$(PYTEST) -q --junitxml=$(REPORTS)/pytest.xml
+	$(PYTEST) $(PYTEST_ARGS) --junitxml=$(REPORTS)/pytest.xml
 
 pcaps: python
 	$(IOT) pcaps
@@ -40,7 +42,7 @@ golden: python
 dist: setup
 	$(IOT) validate
 	$(IOT) pcaps --check
-	$(PYTEST) -q --junitxml=$(REPORTS)/pytest.xml
+	$(PYTEST) $(PYTEST_ARGS) --junitxml=$(REPORTS)/pytest.xml
 	$(IOT) dist --out dist
 
 # Per-rule detection quality: generated vs real-capture cases, alerts per case, overlaps.

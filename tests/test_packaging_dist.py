@@ -25,6 +25,15 @@ def project(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def project_pcaps(project):
+    """The project with its case pcaps generated: `iotdetect dist` replays every case first. A
+    fixture, not a step of the first test that needs it: with pytest-xdist the tests of a module can
+    run on different workers, in any order."""
+    assert _iotdetect(project, "pcaps").returncode == 0
+    return project
+
+
+@pytest.fixture(scope="module")
 def built(project, tmp_path_factory):
     """The same project built twice into different folders."""
     ruleset = load(project)
@@ -211,12 +220,12 @@ def _iotdetect(project, *args, env_extra=None):
                           capture_output=True, text=True, env={**os.environ, **(env_extra or {})}, timeout=300)
 
 
-def test_signed_release_verifies_and_tampering_is_caught(project, tmp_path):
+def test_signed_release_verifies_and_tampering_is_caught(project_pcaps, tmp_path):
+    project = project_pcaps
     key, pub = tmp_path / "release.pem", tmp_path / "release.pub"
     subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", str(key)],
                    check=True, capture_output=True)
     subprocess.run(["openssl", "pkey", "-in", str(key), "-pubout", "-out", str(pub)], check=True, capture_output=True)
-    assert _iotdetect(project, "pcaps").returncode == 0      # dist replays every case first
     built = _iotdetect(project, "dist", "--out", str(tmp_path / "dist"), env_extra={"IOTDETECT_SIGNING_KEY": str(key)})
     assert built.returncode == 0, built.stderr
     root = tmp_path / "dist" / f"iotdetect-{RELEASE}"
@@ -229,7 +238,8 @@ def test_signed_release_verifies_and_tampering_is_caught(project, tmp_path):
     assert bad.returncode == 1 and "suricata/iotdetect.rules: hash differs" in bad.stderr
 
 
-def test_source_date_epoch_sets_archive_mtimes(project, tmp_path):
+def test_source_date_epoch_sets_archive_mtimes(project_pcaps, tmp_path):
+    project = project_pcaps
     built = _iotdetect(project, "dist", "--out", str(tmp_path / "dist"), env_extra={"SOURCE_DATE_EPOCH": "1700000000"})
     assert built.returncode == 0, built.stderr
     with tarfile.open(tmp_path / "dist" / f"iotdetect-{RELEASE}" / "suricata" / f"iotdetect-{RELEASE}.rules.tar.gz") as tar:
