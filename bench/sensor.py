@@ -18,10 +18,11 @@ the whole pack, side by side in one run, then the most expensive rules by leave-
   which do not depend on what else runs.
 - Leave-one-out, grouped (see leave_one_out): the pack minus each group of rules that Suricata
   runs the same way, then minus each rule of the costliest groups, `--runmode single`. By CPU
-  seconds on a 15 s slice of the same generator (every 8th case pcap), three runs each; with
-  --instructions by instruction counts on a 3 s slice, one run each. Start-up is included in both
-  (it differs little between the pack and the pack minus one rule, but a short slice weighs it
-  more than a sensor running for days does).
+  seconds on a 15 s slice of the same generator (every 8th case pcap), three runs each, start-up
+  included; with --instructions by instruction counts on the whole mix, one run each, start and
+  stop subtracted (~80 s a run here under valgrind, ~45 min for 33 runs). A 3 s slice was tried
+  first: Suricata's timer-driven flow work spread its counts by 16 M, as much as most rules cost,
+  so it ranked noise; on the whole mix a configuration repeats within ~10 M of ~5 G.
 
 Prints figures; asserts nothing. The machine is shared: compare columns of one run, not runs.
 """
@@ -50,7 +51,6 @@ import sensor_mix  # noqa: E402
 STOCK = Path("/etc/suricata/suricata.yaml")
 FULL = sensor_mix.Mix()                                     # 120 s, 346 MB
 SAMPLE = sensor_mix.Mix(duration=15.0, case_share=0.125)    # leave-one-out by CPU: 1/8 of the mix
-SMALL = sensor_mix.Mix(duration=3.0, case_share=0.025)      # leave-one-out by instructions: 1/40
 _ELAPSED = re.compile(r"time elapsed ([0-9.]+)s")
 _READ = re.compile(r"read 1 file, (\d+) packets, (\d+) bytes")
 _ALERTS = re.compile(r"Alerts: (\d+)")
@@ -109,7 +109,7 @@ def mix_pcap(mix: sensor_mix.Mix, networks: dict, pcaps_dir: Path, cache: Path) 
     if path.is_file():
         return path, None
     for old in cache.parent.glob("*/mix-*.pcap"):    # mixes of older generators or pcaps
-        if old.parent != cache or old.name not in {f"mix-{m.key()}.pcap" for m in (FULL, SAMPLE, SMALL)}:
+        if old.parent != cache or old.name not in {f"mix-{m.key()}.pcap" for m in (FULL, SAMPLE)}:
             old.unlink()
     started = time.perf_counter()
     sensor_mix.write_mix(mix, networks, pcaps_dir, path)
@@ -205,12 +205,12 @@ class CpuCounter:
 
 
 class InstructionCounter(CpuCounter):
-    """Instructions executed (valgrind's cachegrind, no cache simulation) on the slice minus those on
+    """Instructions executed (valgrind's cachegrind, no cache simulation) on the mix minus those on
     its first packet alone: nearly the same count for the same input whatever else runs on the
-    machine (measured: within 0.3% on the whole mix, 5% on the 3 s slice, Suricata's flow threads
-    work on timers), at ~30x the time, so one run a configuration. Start and stop
-    are subtracted because on a short slice they are most of the count (measured: 548 of 838 M
-    instructions for the pack on the 3 s slice) and would rank rules by their loading cost."""
+    machine (measured: within ~10 M of ~5 G on the whole mix, 16 M of ~290 M on a 3 s slice,
+    Suricata's flow threads work on timers), at ~30x the time, so one run a configuration. Start
+    and stop (rule loading, Hyperscan compilation: 451 M with no rules, 558 M with the pack) are
+    subtracted: they would rank rules by their loading cost."""
     unit, scale, repeats = "M instr", 1e-6, 1
     note = ", start and stop subtracted"
 
@@ -397,7 +397,7 @@ def main() -> None:
             print_instructions(config, big, rules_file, empty, work, first.packets)
         if args.no_loo:
             return
-        mix = SMALL if args.instructions else SAMPLE
+        mix = FULL if args.instructions else SAMPLE
         sample, _ = mix_pcap(mix, networks, ROOT / "pcaps", cache)
         counter = (InstructionCounter if args.instructions else CpuCounter)(config, sample, work)
         loo = leave_one_out(counter, rules, work, args.candidates)

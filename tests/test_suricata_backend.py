@@ -130,6 +130,25 @@ def test_payload_after_a_buffer_condition_goes_back_to_packet_data():
     assert "pkt_data;" not in SuricataBackend().compile(Rule.model_validate(data))
 
 
+def test_flags_or_stream_size_prefilter_only_without_a_fast_pattern():
+    """A rule with no positive content gets `prefilter` on its flags (else its stream_size), so
+    Suricata's engine for that keyword admits it; a rule with a content keeps the fast pattern."""
+    def options(detection: dict) -> list[str]:
+        data = _base()
+        data["detection"] = detection
+        return [o["name"] for o in idsrule.parse(SuricataBackend().compile(Rule.model_validate(data)))["options"]]
+
+    names = options({"protocol": "tcp", "tcp_flags": "S,CE"})
+    assert names[names.index("flags") + 1] == "prefilter" and names.count("prefilter") == 1
+    size = {"protocol": "tcp", "flow": ["established", "to_server"],
+            "where": [{"field": "flow.bytes_toserver", "gt": 1000000}]}
+    names = options(size)
+    assert names[names.index("stream_size") + 1] == "prefilter"
+    assert options(dict(size, tcp_flags="A")).count("prefilter") == 1      # one prefilter a rule
+    assert "prefilter" not in options({"protocol": "tcp", "tcp_flags": "S", "payload": [{"content": "MQTT"}]})
+    assert options({"protocol": "tcp", "tcp_flags": "S", "payload": [{"content": "MQTT", "negate": True}]}).count("prefilter") == 1
+
+
 @pytest.mark.parametrize("key, value", [
     ("title", "two\nlines"), ("title", "nul\x00byte"), ("title", "cr\rreturn"),
 ])

@@ -82,6 +82,16 @@ def _payload_options(match: PayloadMatch) -> list[str]:
     return options
 
 
+def _has_fast_pattern(rule: Rule) -> bool:
+    """Whether Suricata can give the rule a fast pattern (a positive content), which would make
+    it a pattern-matcher rule: a rule has one prefilter, and that one is better."""
+    det = rule.detection
+    if any(m.content is not None and not m.negate for m in det.payload):
+        return True
+    return any(c.eve.kind == "sticky" and not c.negate and c.operator in ("equals", "contains", "startswith", "endswith")
+               for c in det.where)
+
+
 def _metadata(rule: Rule) -> str:
     pairs = [("created_at", rule.created.strftime("%Y_%m_%d")), ("updated_at", rule.updated.strftime("%Y_%m_%d")),
              ("signature_severity", SIGNATURE_SEVERITY[rule.severity]),
@@ -99,11 +109,18 @@ def rule_options(rule: Rule) -> list[str]:
         options.append("flow:" + ",".join(flow) + ";")
     if det.tcp_flags:
         options.append(f"flags:{det.tcp_flags};")
+        if not _has_fast_pattern(rule):
+            # Without a content the rule sits in the non-prefilter list of every packet of its
+            # port group; `prefilter` hands it to the flags engine, which admits it only to
+            # packets whose flags match (measured on the sensor mix: bench/sensor.py).
+            options.append("prefilter;")
     # A sticky buffer stays selected until another is named. Naming the selected one again makes a
     # second instance of it, which Suricata 7 warns about ("duplicate instance"): name it once.
     current: str | None = None
     for cond in det.where:
         cond_options = _condition_options(cond)
+        if cond.eve.kind == "stream_size" and cond_options and not det.tcp_flags and not _has_fast_pattern(rule):
+            cond_options.append("prefilter;")     # as flags above: only packets past the size
         if cond.eve.kind == "sticky":
             if current == cond.eve.keyword and cond_options and cond_options[0] == f"{cond.eve.keyword};":
                 cond_options = cond_options[1:]
