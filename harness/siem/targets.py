@@ -10,6 +10,7 @@ from harness.backends.settings import SiemQueries, SiemSettings
 from harness.backends.spl import SplBackend
 from harness.rules.errors import Finding, rel
 from harness.rules.loader import RuleSet
+from harness.rules.memo import Memo
 from harness.rules.parallel import fork_chunks
 from harness.siem import eql_check, kusto, spl_lint
 from harness.siem.spl_fields import output_fields
@@ -24,18 +25,30 @@ def compile_all(ruleset: RuleSet, settings: SiemSettings,
     Default: the published SIEM languages."""
     names = backends or published_siem()
     active = ruleset.active()
+    # A rule's searches depend on its file, the site plan, the settings and the code (the memo's
+    # digest): a warm run compiles only the files it has not seen.
+    memo = Memo(ruleset.project.root if any(s.digest for s in active) else None, "siem",
+                repr((names, ruleset.networks, settings)))
+    per_rule: list = [memo.get(source.digest) if source.digest else None for source in active]
+    todo = [active[index] for index, known in enumerate(per_rule) if known is None]
 
     def chunk(start: int, stop: int) -> list[tuple[SiemQueries, ...]]:
         instances = [SIEM_BACKENDS[name]() for name in names]
         answers = []
-        for source in active[start:stop]:
+        for source in todo[start:stop]:
             planned = hunt_plan(source.rule)   # once per rule, not once per language
             answers.append(tuple(
                 backend.compile_planned(source.rule, planned, ruleset.networks, settings)
                 if isinstance(backend, TemplateBackend) else backend.compile(source.rule, ruleset.networks, settings)
                 for backend in instances))
         return answers
-    per_rule = fork_chunks(len(active), chunk, PARALLEL_RULES)
+    fresh = iter(fork_chunks(len(todo), chunk, PARALLEL_RULES) if todo else [])
+    for index, known in enumerate(per_rule):
+        if known is None:
+            per_rule[index] = answer = next(fresh)
+            if active[index].digest:
+                memo.put(active[index].digest, answer)
+    memo.save()
     return {name: {source.rule.id: queries[index] for source, queries in zip(active, per_rule)}
             for index, name in enumerate(names)}
 
