@@ -11,12 +11,9 @@ from harness.backends.spl import SplBackend
 from harness.rules.errors import Finding, rel
 from harness.rules.loader import RuleSet
 from harness.rules.memo import Memo
-from harness.rules.parallel import fork_chunks
 from harness.siem import eql_check, kusto, spl_lint
 from harness.siem.spl_fields import output_fields
 
-
-PARALLEL_RULES = 1000   # per forked worker at least: below, a fork costs more than it saves
 
 
 def compile_all(ruleset: RuleSet, settings: SiemSettings,
@@ -30,24 +27,16 @@ def compile_all(ruleset: RuleSet, settings: SiemSettings,
     memo = Memo(ruleset.project.root if any(s.digest for s in active) else None, "siem",
                 repr((names, ruleset.networks, settings)))
     per_rule: list = [memo.get(source.digest) if source.digest else None for source in active]
-    todo = [active[index] for index, known in enumerate(per_rule) if known is None]
-
-    def chunk(start: int, stop: int) -> list[tuple[SiemQueries, ...]]:
-        instances = [SIEM_BACKENDS[name]() for name in names]
-        answers = []
-        for source in todo[start:stop]:
+    instances = [SIEM_BACKENDS[name]() for name in names]
+    for index, source in enumerate(active):
+        if per_rule[index] is None:
             planned = hunt_plan(source.rule)   # once per rule, not once per language
-            answers.append(tuple(
+            per_rule[index] = tuple(
                 backend.compile_planned(source.rule, planned, ruleset.networks, settings)
                 if isinstance(backend, TemplateBackend) else backend.compile(source.rule, ruleset.networks, settings)
-                for backend in instances))
-        return answers
-    fresh = iter(fork_chunks(len(todo), chunk, PARALLEL_RULES) if todo else [])
-    for index, known in enumerate(per_rule):
-        if known is None:
-            per_rule[index] = answer = next(fresh)
-            if active[index].digest:
-                memo.put(active[index].digest, answer)
+                for backend in instances)
+            if source.digest:
+                memo.put(source.digest, per_rule[index])
     memo.save()
     return {name: {source.rule.id: queries[index] for source, queries in zip(active, per_rule)}
             for index, name in enumerate(names)}
