@@ -155,3 +155,22 @@ def test_compiled_targets_are_memoised_and_follow_the_site_plan(tmp_project, mon
     fresh = compile_all(replanned, settings)
     assert calls
     assert fresh == compile_all(replanned, settings) and len(calls) == len(fresh)   # then memoised
+
+
+def test_role_resolution_is_memoised_per_plan_and_failures_repeat(tmp_project, monkeypatch):
+    from harness.cases import traffic
+    from harness.cases.pcaps import all_refs, role_findings
+    from harness.rules.networks import Networks
+    ruleset = load_project(Project(tmp_project))
+    refs = [r for r in all_refs(ruleset) if hasattr(r, "source")]
+    assert role_findings(refs, ruleset.project, ruleset.networks) == []
+    calls = []
+    real = traffic.resolve
+    monkeypatch.setattr(traffic, "resolve", lambda *a: calls.append(1) or real(*a))
+    assert role_findings(refs, ruleset.project, ruleset.networks) == [] and calls == []   # memoised
+    # a plan without the broker's variable: every case fails, on every run, at its file:line
+    groups = {k: v for k, v in ruleset.networks.groups.items() if k != "MQTT_BROKERS"}
+    for _ in range(2):
+        found = role_findings(refs, ruleset.project, Networks(groups))
+        assert len(found) == len(refs) == 2 and all(f.path == GOOD_RULE and f.line > 1 for f in found)
+    assert len(calls) == 4
