@@ -79,9 +79,10 @@ def check(ruleset: RuleSet, settings: SiemSettings) -> SiemCheck:
     linted = spl_lint.lint_all([q for _, _, q in spl], macros, settings.splunk_eve_macro, ruleset.project.root)
     by_rule: dict[str, list[Finding]] = {}
     for (source, kind, _), problems in zip(spl, linted):
-        where = (rel(source.path, ruleset.project.root), source.line("detection"))
-        by_rule.setdefault(source.rule.id, []).extend(Finding(*where, f"siem.spl.{kind}", f"SPL lint: {problem}")
-                                                      for problem in problems)
+        if problems:   # the line map only when needed: a memoised rule's is unpacked on first use
+            where = (rel(source.path, ruleset.project.root), source.line("detection"))
+            by_rule.setdefault(source.rule.id, []).extend(Finding(*where, f"siem.spl.{kind}", f"SPL lint: {problem}")
+                                                          for problem in problems)
     for source in ruleset.active():   # per rule: its lint findings, then its suppression check
         findings += by_rule.get(source.rule.id, [])
         findings += _suppress_fields(source, compiled["spl"][source.rule.id].alert, ruleset.project.root)
