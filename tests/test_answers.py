@@ -35,21 +35,6 @@ def test_answered_computes_each_distinct_item_once(tmp_path):
     assert answers.answered(["c"], path, compute) == [1]
 
 
-def test_fork_chunks_keeps_order_and_recomputes_a_failed_child(monkeypatch):
-    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 3)
-    parent = os.getpid()
-    assert parallel.fork_chunks(10, lambda a, b: list(range(a, b)), 2) == list(range(10))
-    ran_here: list[int] = []
-
-    def fragile(start, stop):   # fails in a child: the parent answers that chunk itself
-        if os.getpid() != parent:
-            raise RuntimeError("child failure")
-        ran_here.append(start)
-        return [n * n for n in range(start, stop)]
-    assert parallel.fork_chunks(9, fragile, 2) == [n * n for n in range(9)]
-    assert sorted(ran_here) == [0, 3, 6]
-
-
 def test_fork_map_keeps_order(monkeypatch):
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     assert parallel.fork_map(eql_check._problems_of, ["any where true"] * 4 + ["any where ("], 2)[-1]

@@ -16,6 +16,7 @@ from generators.pcapio import pcap_bytes
 from harness.rules import networks as networks_mod, yamlsource
 from harness.cases import roles
 from harness.rules.errors import Finding, RuleErrors, rel
+from harness.rules.memo import Memo
 from harness.rules.networks import Networks
 from harness.suricata.pcapshift import RewriteError, rewrite_hosts
 from harness.rules.project import CACHE, Project
@@ -101,12 +102,25 @@ def role_findings(refs: list, where: Project | Path, plan: roles.Plan | Networks
                         f" through another item: Suricata 7 applies a nested variable's exclusions to the whole"
                         f" group, the SIEM searches do not. List ${inner}'s ranges around the excluded ones instead")
                 for var, inner, span in roles.nested_exclusions(plan)]
+    # A case that resolved on this plan resolves again while its rule file, the plan and the code
+    # (generators included) are the same: memoised per case (~0.1 ms each, 20k in a 10k-rule library).
+    # Only clean cases are stored; one that fails is resolved, and reported, every run.
+    memo = Memo(root if any(getattr(getattr(r, "source", None), "digest", "") for r in refs) else None,
+                "roles", repr((plan.networks, plan.source)))
     for ref in refs:
+        digest = getattr(getattr(ref, "source", None), "digest", "")
+        key = f"{digest}/{ref.source.rule.tests.index(ref.case)}" if digest else ""
+        if key and memo.get(key):
+            continue
         if ref.traffic.generator or ref.traffic.hosts:
             try:
                 resolve(ref, plan, root)
             except RuleErrors as exc:
                 findings += exc.findings
+                continue
+        if key:
+            memo.put(key, True)
+    memo.save()
     return findings
 
 

@@ -47,11 +47,11 @@ def render(rules: list[Rule]) -> str:
     return json.dumps(entries, indent=2, sort_keys=True) + "\n"
 
 
-def _problem(rule: Rule, entry: LockEntry | None) -> tuple[str, bool] | None:
+def _problem(rule: Rule, entry: LockEntry | None, hashed=detection_hash) -> tuple[str, bool] | None:
     """(message, fixed by `iotdetect lock`) for one rule against its lock entry, or None."""
     if entry is None:
         return "rule is not in rules.lock: run `iotdetect lock`", True
-    changed = entry.sha256 != detection_hash(rule)
+    changed = entry.sha256 != hashed(rule)
     if rule.rev < entry.rev:
         return f"rev went backwards (rules.lock has {entry.rev})", False
     if changed and rule.rev == entry.rev:
@@ -61,20 +61,22 @@ def _problem(rule: Rule, entry: LockEntry | None) -> tuple[str, bool] | None:
     return None
 
 
-def _findings(rules: list[tuple[Rule, Path, dict]], lock_path: Path, *, lockable: bool) -> list[Finding]:
+def _findings(rules: list[tuple[Rule, Path, dict]], lock_path: Path, *, lockable: bool,
+              hashed=detection_hash) -> list[Finding]:
     locked = read(lock_path)
     root = lock_path.parent   # findings name rule files relative to the project, like the loader's
     findings = []
     for rule, path, lines in rules:
-        problem = _problem(rule, locked.get(rule.id))
+        problem = _problem(rule, locked.get(rule.id), hashed)
         if problem and (lockable or not problem[1]):
             findings.append(Finding(rel(path, root), lines.get(("rev",), 1), "rev", problem[0]))
     return findings
 
 
-def check(rules: list[tuple[Rule, Path, dict]], lock_path: Path) -> list[Finding]:
-    """rules: (rule, file, line map). Findings for unbumped changes and a stale lock."""
-    return _findings(rules, lock_path, lockable=True)
+def check(rules: list[tuple[Rule, Path, dict]], lock_path: Path, hashed=detection_hash) -> list[Finding]:
+    """rules: (rule, file, line map). Findings for unbumped changes and a stale lock. hashed:
+    detection_hash, or a function answering it from a memo (the loader's)."""
+    return _findings(rules, lock_path, lockable=True, hashed=hashed)
 
 
 def update(rules: list[tuple[Rule, Path, dict]], lock_path: Path) -> None:

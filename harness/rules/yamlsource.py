@@ -37,6 +37,11 @@ def _line(node: yaml.Node) -> int:
 
 def read_text(path: Path, root: Path | None = None) -> str:
     """The file's text, refusing what is not a bounded regular UTF-8 file (inside root if given)."""
+    return decode(read_bytes(path, root))
+
+
+def read_bytes(path: Path, root: Path | None = None) -> bytes:
+    """The file's bytes, refusing what is not a bounded regular file (inside root if given)."""
     try:
         info = path.lstat()
     except FileNotFoundError:
@@ -62,12 +67,27 @@ def read_text(path: Path, root: Path | None = None) -> str:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise YamlSourceError(1, f"cannot read the file: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+    try:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
             raise YamlSourceError(1, "not a regular file (FIFO, socket or device); refused")
-        data = handle.read(MAX_BYTES + 1)
+        # First ask for the size fstat reports (plus one): asking for MAX_BYTES (a 1 MiB buffer
+        # per file) took twice as long over 10k rule files (0.46-0.61 s vs 0.22-0.26 s). Then
+        # read on to EOF or past the limit.
+        data = b""
+        while len(data) <= MAX_BYTES:
+            chunk = os.read(fd, MAX_BYTES + 1 - len(data) if data else min(opened.st_size, MAX_BYTES) + 1)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(fd)
     if len(data) > MAX_BYTES:
         raise YamlSourceError(1, f"file is larger than the limit of {MAX_BYTES:,} bytes")
+    return data
+
+
+def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

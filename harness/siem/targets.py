@@ -10,12 +10,10 @@ from harness.backends.settings import SiemQueries, SiemSettings
 from harness.backends.spl import SplBackend
 from harness.rules.errors import Finding, rel
 from harness.rules.loader import RuleSet
-from harness.rules.parallel import fork_chunks
+from harness.rules.memo import Memo
 from harness.siem import eql_check, kusto, spl_lint
 from harness.siem.spl_fields import output_fields
 
-
-PARALLEL_RULES = 1000   # per forked worker at least: below, a fork costs more than it saves
 
 
 def compile_all(ruleset: RuleSet, settings: SiemSettings,
@@ -24,18 +22,22 @@ def compile_all(ruleset: RuleSet, settings: SiemSettings,
     Default: the published SIEM languages."""
     names = backends or published_siem()
     active = ruleset.active()
-
-    def chunk(start: int, stop: int) -> list[tuple[SiemQueries, ...]]:
-        instances = [SIEM_BACKENDS[name]() for name in names]
-        answers = []
-        for source in active[start:stop]:
+    # A rule's searches depend on its file, the site plan, the settings and the code (the memo's
+    # digest): a warm run compiles only the files it has not seen.
+    memo = Memo(ruleset.project.root if any(s.digest for s in active) else None, "siem",
+                repr((names, ruleset.networks, settings)))
+    per_rule: list = [memo.get(source.digest) if source.digest else None for source in active]
+    instances = [SIEM_BACKENDS[name]() for name in names]
+    for index, source in enumerate(active):
+        if per_rule[index] is None:
             planned = hunt_plan(source.rule)   # once per rule, not once per language
-            answers.append(tuple(
+            per_rule[index] = tuple(
                 backend.compile_planned(source.rule, planned, ruleset.networks, settings)
                 if isinstance(backend, TemplateBackend) else backend.compile(source.rule, ruleset.networks, settings)
-                for backend in instances))
-        return answers
-    per_rule = fork_chunks(len(active), chunk, PARALLEL_RULES)
+                for backend in instances)
+            if source.digest:
+                memo.put(source.digest, per_rule[index])
+    memo.save()
     return {name: {source.rule.id: queries[index] for source, queries in zip(active, per_rule)}
             for index, name in enumerate(names)}
 
@@ -56,6 +58,8 @@ def _searches(queries: SiemQueries) -> list[tuple[str, str]]:
 def _suppress_fields(source, alert_search: str, root) -> list[Finding]:
     """Splunk suppresses on fields of the search's results: a field the search does not return
     never matches, so every alert is suppressed for the whole period, or none is."""
+    if not source.rule.siem.suppress.by:   # most rules: no need to parse the search
+        return []
     returned = output_fields(alert_search)
     missing = [f for f in source.rule.siem.suppress.by if returned is not None and f not in returned]
     if not missing:
@@ -75,9 +79,10 @@ def check(ruleset: RuleSet, settings: SiemSettings) -> SiemCheck:
     linted = spl_lint.lint_all([q for _, _, q in spl], macros, settings.splunk_eve_macro, ruleset.project.root)
     by_rule: dict[str, list[Finding]] = {}
     for (source, kind, _), problems in zip(spl, linted):
-        where = (rel(source.path, ruleset.project.root), source.line("detection"))
-        by_rule.setdefault(source.rule.id, []).extend(Finding(*where, f"siem.spl.{kind}", f"SPL lint: {problem}")
-                                                      for problem in problems)
+        if problems:   # the line map only when needed: a memoised rule's is unpacked on first use
+            where = (rel(source.path, ruleset.project.root), source.line("detection"))
+            by_rule.setdefault(source.rule.id, []).extend(Finding(*where, f"siem.spl.{kind}", f"SPL lint: {problem}")
+                                                          for problem in problems)
     for source in ruleset.active():   # per rule: its lint findings, then its suppression check
         findings += by_rule.get(source.rule.id, [])
         findings += _suppress_fields(source, compiled["spl"][source.rule.id].alert, ruleset.project.root)

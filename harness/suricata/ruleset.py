@@ -9,6 +9,7 @@ from pathlib import Path
 from harness.backends.suricata import SuricataBackend
 from harness.rules.errors import EngineError, Finding, RuleErrors, rel, tail
 from harness.rules.loader import RuleSet, RuleSource
+from harness.rules.memo import Memo
 from harness.rules.safenames import printable
 
 RULES_FILENAME = "iotdetect.rules"
@@ -28,11 +29,19 @@ def compile_rules(ruleset: RuleSet, version: str = "dev") -> CompiledRules:
     active = sorted(ruleset.active(), key=lambda s: s.rule.sid)
     lines = [f"# iotdetect {version}: {len(active)} rules. Generated from rules/*.yaml; do not edit."]
     sources: dict[int, RuleSource] = {}
+    # A rule's line depends on its file and the code only (addresses stay variables): memoised.
+    memo = Memo(ruleset.project.root if any(s.digest for s in active) else None, "suricata")
     for source in active:
         # The loader refuses unsafe folder names; printable() keeps even an unchecked path on one line.
         lines.append(f"# {source.rule.id} ({printable(rel(source.path, ruleset.project.root))})")
-        lines.append(backend.compile(source.rule))
+        text = memo.get(source.digest) if source.digest else None
+        if text is None:
+            text = backend.compile(source.rule)
+            if source.digest:
+                memo.put(source.digest, text)
+        lines.append(text)
         sources[len(lines)] = source
+    memo.save()
     return CompiledRules("\n".join(lines) + "\n", sources)
 
 
