@@ -43,6 +43,8 @@ from pathlib import Path
 
 from harness.rules.errors import EngineError
 from harness.suricata.engine import TIME_ORIGIN, BatchEngine, EngineFaults, Job, Workspace
+from harness.suricata.flush import (FLUSH_AFTER, append_flush, flows_upper_bound, frame, is_flush_line,
+                                    record as flush_record)
 from harness.suricata.pcapshift import shift_pcap, time_span
 
 _GLOBAL_HEADER, _RECORD_HEADER = 24, 16
@@ -68,11 +70,20 @@ class _Case:
     packets_before: int = 0     # packets of the file before this case's first
     source: Path | None = None  # the case's pcap and the seconds it is moved by, to write job.pcap
     shift: int = 0
+    flush_second: int | None = None   # when its flush packet ends its flows (None: it has none)
+
+    @property
+    def end_us(self) -> int:
+        """Its records' latest own time: the flush packet's, else its last packet's."""
+        return self.last_us if self.flush_second is None else self.flush_second * 1_000_000
 
     def write_own(self) -> Path:
-        """The case's own shifted pcap (for reading it alone), written on first use."""
+        """The case's own shifted pcap (for reading it alone), written on first use: the batch
+        engine's staged copy, flush packet included."""
         if self.source is not None and not self.job.pcap.exists():
             shift_pcap(self.source, self.job.pcap, self.shift)
+            if self.flush_second is not None:
+                append_flush(self.job.pcap, self.flush_second)
         return self.job.pcap
 
 
@@ -216,8 +227,10 @@ class MergedEngine(BatchEngine):
                     # batch engine would; later cases go into a later file (time only moves forward).
                     first, last = time_span(job.pcap)
                     shift_pcap(job.pcap, staged, start - first)
+                    flush = start + (last - first) + FLUSH_AFTER
                     case = _Case(Job(job.key, staged, job.outdir), start * 1_000_000,
-                                 (start + last - first + 1) * 1_000_000)
+                                 (start + last - first + 1) * 1_000_000,
+                                 flush_second=flush if append_flush(staged, flush) else None)
                     files.append((worker, _File(cases=[case], alone=True)))
                     close(worker)
                     start += (last - first) + self.case_time_stride
@@ -233,11 +246,16 @@ class MergedEngine(BatchEngine):
                     files.append((worker, merged))
                     writing[worker] = merged.path.open("wb")
                     writing[worker].write(header)
+                linktype = self._linktype(header, form[0])
+                flush = flush_record(form[0], linktype, last[0] + FLUSH_AFTER,
+                                     flows_upper_bound(records, form[0], linktype, 0)) if frame(linktype) else b""
+                if flush:
+                    case.flush_second = last[0] + FLUSH_AFTER
                 case.packets_before = merged.packets
                 merged.cases.append(case)
-                writing[worker].write(records)
-                merged.size += len(records)
-                merged.packets += packets
+                writing[worker].write(records + flush)
+                merged.size += len(records) + len(flush)
+                merged.packets += packets + (len(flush) // (16 + len(frame(linktype))) if flush else 0)
                 start += (last[0] - first[0]) + self.case_time_stride
         finally:
             for worker in list(writing):
@@ -251,6 +269,10 @@ class MergedEngine(BatchEngine):
         order = _ORDER[data[:4]]
         magic, major, minor, zone, sigfigs, _, linktype = struct.unpack_from(order + "IHHiIII", data, 0)
         return struct.pack(order + "IHHiIII", magic, major, minor, zone, sigfigs, 262144, linktype)
+
+    @staticmethod
+    def _linktype(header: bytes, order: str) -> int:
+        return struct.unpack_from(order + "I", header, 20)[0]
 
     @staticmethod
     def _first_second(data: bytes, order: str) -> int:
@@ -314,7 +336,7 @@ class MergedEngine(BatchEngine):
         parsed, flows = [], collections.defaultdict(list)     # flow_id -> [(case, index of its flow record)]
         text = eve.read_text(encoding="utf-8", errors="replace") if eve.is_file() else ""
         for line in text.split("\n"):
-            if not line.strip():
+            if not line.strip() or is_flush_line(line):
                 continue
             try:
                 record = json.loads(line)
@@ -338,8 +360,8 @@ class MergedEngine(BatchEngine):
                 if len(candidates) != 1:
                     replay |= {merged.cases[case].job.key for case in candidates | {owner}}
             case = merged.cases[owner]
-            if when > case.last_us:
-                if record.get("event_type") == "flow":
+            if when > case.end_us:
+                if record.get("event_type") == "flow" and case.flush_second is None:
                     line = self._as_at_teardown(line, record, case)
                 else:
                     # Inspected late, in another case's time: replay both of them alone.
