@@ -12,21 +12,19 @@ before the next case, and Suricata moves a timed-out flow out of its hash before
 next case can land in it (flow-hash.c, 7.0.10).
 
 What differs from a file per case, and what is done about it:
-- Flows of a case are not ended by a file's teardown but time out while Suricata reads the next
-  case. Their flow records are then stamped with the time they were logged (a later case's time):
-  the split puts the case's last packet time and reason "shutdown" back, which is what the per-file
-  engine writes for them. `pcap_cnt` is counted from the case's own first packet again.
-- A TCP flow with data still to inspect at its end is inspected on pseudo-packets carrying the time
-  Suricata had reached then, a later case's time (flow-timeout.c, TimeGet()): such a detection sees
-  another case's threshold state and leaves its own in that case. Any record of a case stamped after
-  the case's last packet is therefore a sign that the case, and the case whose time it carries, may
-  have influenced each other: both are replayed again, each in a file of its own (the batch engine's
-  way), and those results replace the merged ones.
+- Every case ends with its flush packets (harness/suricata/flush.py), exactly as the batch engine's
+  staged copy does: they end every flow of the case, inspecting what is left on pseudo-packets in
+  the case's own time (between its last packet and the next case's first), so Suricata does the
+  same work at the same times as when the case is a file of its own. Flow records carry the flush
+  time and reason "timeout" in both. `pcap_cnt` is counted from the case's own first packet again.
+- A record of a case stamped after its flush (or, for a capture without one, after its last packet)
+  is a sign that the case and the case whose time it carries may have influenced each other: both
+  are replayed again, each in a file of its own (the batch engine's way), and those results replace
+  the merged ones. None is, on any of the four site plans; the check stays as the safety net.
 - A capture Suricata must read on its own (pcapng, another link type or time precision than its
   neighbours, a truncated last record) forms a file of its own in the same server.
 - The runner replays every failing case alone before reporting it (harness/cases/runner.py), so a
-  neighbour is never why a case fails. Not seen: a late inspection that a neighbour's threshold
-  suppresses and that logs nothing, which could hide an alert the batch engine would report.
+  neighbour is never why a case fails.
 """
 from __future__ import annotations
 
@@ -42,6 +40,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from harness.rules.errors import EngineError
+from harness.suricata import mergecache
 from harness.suricata.engine import TIME_ORIGIN, BatchEngine, EngineFaults, Job, Workspace
 from harness.suricata.flush import (FLUSH_AFTER, append_flush, flows_upper_bound, frame, is_flush_line,
                                     record as flush_record)
@@ -159,11 +158,17 @@ class MergedEngine(BatchEngine):
     """Every worker reads its share of the cases as one merged pcap (see the module docstring)."""
     name: str = "merged"
     max_file_bytes: int = MAX_FILE_BYTES
+    # Merged pcaps are kept in the project's .iotdetect-cache/merged/ (mergecache.py).
+    cache: bool = True
+    # Each case's eve.json written to its folder; without, only results() holds what the split found
+    # (the runner when nothing is kept: ~1,400 folders less to make and remove).
+    write_eve: bool = True
+    parsed: dict = field(default_factory=dict, compare=False, repr=False)
     # The keys of the last run's cases that were replayed alone (what the tests and bench look at).
     replayed: set[str] = field(default_factory=set, compare=False)
 
     def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
-        self.replayed = set()
+        self.replayed, self.parsed = set(), {}
         if workspace.config_file is not None:
             # A sensor's own config may not log flows (or may open its own unix socket): no split
             # could be trusted, so such a run is the batch engine's.
@@ -193,6 +198,7 @@ class MergedEngine(BatchEngine):
         merged ones; a case that fails alone is a fault of its own."""
         cases = sorted(cases, key=lambda case: case.first_us)
         for case in cases:
+            self.parsed.pop(case.job.key, None)
             case.write_own()
             (case.job.outdir / "eve.json").unlink(missing_ok=True)    # Suricata appends to eve.json
         return BatchEngine._run_share(self, workspace, [case.job for case in cases], progress, self.workers)
@@ -201,7 +207,53 @@ class MergedEngine(BatchEngine):
 
     def _merge(self, workspace: Workspace, jobs: list[Job]) -> list[tuple[int, _File]]:
         """(worker, file) for every file, each case shifted exactly as the batch engine shifts it
-        (a case replayed alone later reads the same bytes the batch engine would)."""
+        (a case replayed alone later reads the same bytes the batch engine would); read from the
+        project's cache when these cases were laid out so before (harness/suricata/mergecache.py)."""
+        pcaps = [job.pcap.read_bytes() for job in jobs]
+        root = workspace.project_root
+        entry = mergecache.key(pcaps, (self.workers, self.max_file_bytes, self.case_time_stride, TIME_ORIGIN))
+        meta = mergecache.load(root, entry) if self.cache else None
+        if meta is not None:
+            try:
+                return self._from_meta(meta, mergecache.folder(root, entry), workspace, jobs)
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+                pass    # an entry of another shape: built again below
+        files = self._build(workspace, jobs, pcaps)
+        if self.cache:
+            index = {job.key: n for n, job in enumerate(jobs)}
+            meta = {"files_of": [{"worker": worker, "alone": merged.alone, "header": merged.header.hex(),
+                                  "size": merged.size, "packets": merged.packets,
+                                  "path": (merged.cases[0].job.pcap if merged.alone else merged.path).name,
+                                  "cases": [[index[case.job.key], case.first_us, case.last_us, case.packets_before,
+                                             case.shift, case.flush_second] for case in merged.cases]}
+                                 for worker, merged in files]}
+            mergecache.store(root, entry, meta, [merged.cases[0].job.pcap if merged.alone else merged.path
+                                                 for _, merged in files])
+        return files
+
+    def _from_meta(self, meta: dict, where, workspace: Workspace, jobs: list[Job]) -> list[tuple[int, _File]]:
+        """The files of a cache entry, read where they are (Suricata only reads them)."""
+        folder = workspace.folder / "merged"
+        folder.mkdir(parents=True, exist_ok=True)
+        files = []
+        for item in meta["files_of"]:
+            cases = []
+            for index, first_us, last_us, before, shift, flush_second in item["cases"]:
+                job = jobs[index]
+                if item["alone"]:
+                    cases.append(_Case(Job(job.key, where / item["path"], job.outdir), first_us, last_us,
+                                       flush_second=flush_second))
+                else:
+                    cases.append(_Case(Job(job.key, folder / f"{index:05d}.pcap", job.outdir), first_us, last_us,
+                                       before, source=job.pcap, shift=shift, flush_second=flush_second))
+            files.append((int(item["worker"]), _File(header=bytes.fromhex(item["header"]), cases=cases,
+                                                     size=item["size"], packets=item["packets"], alone=item["alone"],
+                                                     path=None if item["alone"] else where / item["path"])))
+        if len(files) and sorted(c.job.key for _, f in files for c in f.cases) != sorted(j.key for j in jobs):
+            raise ValueError("the entry does not hold these cases")
+        return files
+
+    def _build(self, workspace: Workspace, jobs: list[Job], pcaps: list[bytes]) -> list[tuple[int, _File]]:
         folder = workspace.folder / "merged"
         folder.mkdir(parents=True, exist_ok=True)
         current: dict[int, _File] = {}
@@ -218,7 +270,7 @@ class MergedEngine(BatchEngine):
             for index, job in enumerate(jobs):
                 worker = index % self.workers
                 staged = folder / f"{index:05d}.pcap"
-                data = job.pcap.read_bytes()
+                data = pcaps[index]
                 form = _classic(data)
                 shift = start - self._first_second(data, form[0]) if form else 0
                 shifted = _shifted_records(data, form[0], shift) if form else None
@@ -349,6 +401,7 @@ class MergedEngine(BatchEngine):
                 flows[record["flow_id"]].append((started, len(parsed)))
             parsed.append((line, record, when, started))
         lines: list[list[str]] = [[] for _ in merged.cases]
+        alerts: list[list[dict]] = [[] for _ in merged.cases]
         replay: set[str] = set()
         for index, (line, record, when, owner) in enumerate(parsed):
             if owner is None and record.get("pkt_src") in _PACKET_TIME:
@@ -367,11 +420,22 @@ class MergedEngine(BatchEngine):
                     # Inspected late, in another case's time: replay both of them alone.
                     replay.add(case.job.key)
                     replay.add(merged.cases[case_at(when)].job.key)
-            lines[owner].append(self._own_packet_count(line, case))
-        for case, case_lines in zip(merged.cases, lines):
-            case.job.outdir.mkdir(parents=True, exist_ok=True)
-            (case.job.outdir / "eve.json").write_text("".join(f"{line}\n" for line in case_lines), encoding="utf-8")
+            final = self._own_packet_count(line, case)
+            lines[owner].append(final)
+            if record.get("event_type") == "alert":
+                alerts[owner].append(record if final is line else json.loads(final))
+        for case, case_lines, case_alerts in zip(merged.cases, lines, alerts):
+            self.parsed[case.job.key] = (case_alerts, len(case_lines))
+            if self.write_eve:
+                case.job.outdir.mkdir(parents=True, exist_ok=True)
+                (case.job.outdir / "eve.json").write_text("".join(f"{line}\n" for line in case_lines),
+                                                          encoding="utf-8")
         return replay
+
+    def results(self, key: str) -> tuple[list[dict], int] | None:
+        """(alert records, number of EVE records) of a case of the last run, as its eve.json
+        holds them; None when the case was replayed alone (read its eve.json instead)."""
+        return self.parsed.get(key)
 
     @staticmethod
     def _as_at_teardown(line: str, record: dict, case: _Case) -> str:
