@@ -25,6 +25,7 @@ from typing import Iterable, Protocol
 
 from harness.suricata.ruleset import RULES_FILENAME, CompiledRules, check_loaded_count, map_suricata_errors
 from harness.rules.errors import EngineError, EnvironmentFailure, tail
+from harness.suricata import eve
 from harness.suricata.flush import FLUSH_AFTER, append_flush, drop_flush_records
 from harness.suricata.pcapshift import shift_pcap, time_span
 
@@ -119,7 +120,7 @@ def read_eve(outdir: Path) -> list[dict]:
     # carries raw inside JSON strings (a username holding one is still one record).
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        return [json.loads(line) for line in text.split("\n") if line.strip()]
+        return [eve.loads(line) for line in text.split("\n") if line.strip()]
     except ValueError as exc:
         raise EngineError(f"{path} is not EVE JSON ({exc})") from None
 

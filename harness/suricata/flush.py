@@ -160,8 +160,12 @@ _MARKS = (f'"src_ip":"{FLUSH_SOURCE}"'.encode(), f'"dest_ip":"{FLUSH_SOURCE}"'.e
 def is_flush_line(line: bytes | str) -> bool:
     """An EVE line of the flush packet's own flow (Suricata writes src_ip/dest_ip without spaces)."""
     if isinstance(line, str):
-        return any(mark.decode() in line for mark in _MARKS)
-    return any(mark in line for mark in _MARKS)
+        return _QUOTED in line and any(mark in line for mark in _TEXT_MARKS)
+    return _QUOTED.encode() in line and any(mark in line for mark in _MARKS)
+
+
+_QUOTED = f'"{FLUSH_SOURCE}"'
+_TEXT_MARKS = tuple(mark.decode() for mark in _MARKS)
 
 
 def drop_flush_records(eve) -> None:

@@ -40,7 +40,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from harness.rules.errors import EngineError
-from harness.suricata import mergecache
+from harness.suricata import eve, mergecache
 from harness.suricata.engine import TIME_ORIGIN, BatchEngine, EngineFaults, Job, Workspace
 from harness.suricata.flush import (FLUSH_AFTER, append_flush, flows_upper_bound, frame, is_flush_line,
                                     record as flush_record)
@@ -163,6 +163,8 @@ class MergedEngine(BatchEngine):
     # Each case's eve.json written to its folder; without, only results() holds what the split found
     # (the runner when nothing is kept: ~1,400 folders less to make and remove).
     write_eve: bool = True
+    # Flush packets after each case (flush.py); off only for bench/run.py's floor (the cases' own packets).
+    flush: bool = True
     parsed: dict = field(default_factory=dict, compare=False, repr=False)
     # The keys of the last run's cases that were replayed alone (what the tests and bench look at).
     replayed: set[str] = field(default_factory=set, compare=False)
@@ -211,7 +213,8 @@ class MergedEngine(BatchEngine):
         project's cache when these cases were laid out so before (harness/suricata/mergecache.py)."""
         pcaps = [job.pcap.read_bytes() for job in jobs]
         root = workspace.project_root
-        entry = mergecache.key(pcaps, (self.workers, self.max_file_bytes, self.case_time_stride, TIME_ORIGIN))
+        entry = mergecache.key(pcaps, (self.workers, self.max_file_bytes, self.case_time_stride, TIME_ORIGIN)
+                               + (() if self.flush else ("no flush",)))
         meta = mergecache.load(root, entry) if self.cache else None
         if meta is not None:
             try:
@@ -300,7 +303,7 @@ class MergedEngine(BatchEngine):
                     writing[worker].write(header)
                 linktype = self._linktype(header, form[0])
                 flush = flush_record(form[0], linktype, last[0] + FLUSH_AFTER,
-                                     flows_upper_bound(records, form[0], linktype, 0)) if frame(linktype) else b""
+                                     flows_upper_bound(records, form[0], linktype, 0)) if frame(linktype) and self.flush else b""
                 if flush:
                     case.flush_second = last[0] + FLUSH_AFTER
                 case.packets_before = merged.packets
@@ -370,7 +373,7 @@ class MergedEngine(BatchEngine):
                     progress(case.job)
         return faults, replay
 
-    def _split(self, eve: Path, merged: _File) -> set[str]:
+    def _split(self, eve_path: Path, merged: _File) -> set[str]:
         """Write each case's records into its own eve.json; returns the keys of cases that may have
         influenced each other. Whose a record is:
         - a flow record or an alert names its flow's start: the case whose window holds it;
@@ -386,17 +389,17 @@ class MergedEngine(BatchEngine):
             return max(0, bisect.bisect_right(starts, micros) - 1)
 
         parsed, flows = [], collections.defaultdict(list)     # flow_id -> [(case, index of its flow record)]
-        text = eve.read_text(encoding="utf-8", errors="replace") if eve.is_file() else ""
+        text = eve_path.read_text(encoding="utf-8", errors="replace") if eve_path.is_file() else ""
         for line in text.split("\n"):
             if not line.strip() or is_flush_line(line):
                 continue
             try:
-                record = json.loads(line)
+                record = eve.loads(line)
                 when = _eve_micros(record["timestamp"])
                 flow = record.get("flow")
                 started = case_at(_eve_micros(flow["start"])) if isinstance(flow, dict) and "start" in flow else None
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise EngineError(f"{eve} is not EVE JSON ({exc})") from None
+                raise EngineError(f"{eve_path} is not EVE JSON ({exc})") from None
             if record.get("event_type") == "flow" and "flow_id" in record:
                 flows[record["flow_id"]].append((started, len(parsed)))
             parsed.append((line, record, when, started))
@@ -423,7 +426,7 @@ class MergedEngine(BatchEngine):
             final = self._own_packet_count(line, case)
             lines[owner].append(final)
             if record.get("event_type") == "alert":
-                alerts[owner].append(record if final is line else json.loads(final))
+                alerts[owner].append(record if final is line else eve.loads(final))
         for case, case_lines, case_alerts in zip(merged.cases, lines, alerts):
             self.parsed[case.job.key] = (case_alerts, len(case_lines))
             if self.write_eve:
