@@ -41,7 +41,9 @@ from pathlib import Path
 
 from harness.rules.errors import EngineError
 from harness.suricata import eve, mergecache
-from harness.suricata.engine import TIME_ORIGIN, BatchEngine, EngineFaults, Job, Workspace
+from harness.suricata.engine import (TIME_ORIGIN, BatchEngine, EngineFaults, Job, Workspace, _check_output, _failure,
+                                    run_command, suricata_args, suricata_binary)
+from harness.suricata.ruleset import check_loaded_count
 from harness.suricata.flush import (FLUSH_AFTER, append_flush, flows_upper_bound, frame, is_flush_line,
                                     record as flush_record)
 from harness.suricata.pcapshift import shift_pcap, time_span
@@ -342,9 +344,10 @@ class MergedEngine(BatchEngine):
     # -- running them and splitting the output --------------------------------------------------
 
     def _run_files(self, workspace: Workspace, files: list[_File], progress, worker: int):
-        """One server for the worker's files, then every file's eve.json split into its cases'.
-        Returns (faults of cases read alone, keys of cases to replay alone). A merged file that
-        hangs or crashes Suricata is replayed case by case, so the fault names its case."""
+        """Each merged file read by a Suricata of its own (`-r`: nothing to poll, no 10 ms tick),
+        captures read alone on one unix-socket server, then every file's eve.json split into its
+        cases'. Returns (faults of cases read alone, keys of cases to replay alone). A merged file
+        that hangs or crashes Suricata is replayed case by case, so the fault names its case."""
         jobs, owner = [], {}
         for number, merged in enumerate(files):
             job = merged.cases[0].job if merged.alone else Job(
@@ -356,7 +359,13 @@ class MergedEngine(BatchEngine):
         serving = replace(self, case_timeout=self.case_timeout * -(-largest // CASES_PER_TIMEOUT))
         faults, replay = [], set()
         failed = set()
-        for key, error in BatchEngine._run_share(serving, workspace, jobs, None, worker):
+        alone = [job for job in jobs if owner[job.key].alone]
+        for job in jobs:
+            if not owner[job.key].alone and not self._read(workspace, job, serving.case_timeout):
+                failed.add(job.key)
+                replay |= {case.job.key for case in owner[job.key].cases}
+        served = BatchEngine._run_share(serving, workspace, alone, None, worker) if alone or not jobs else []
+        for key, error in served:
             failed.add(key)
             if owner[key].alone:
                 faults.append((key, error))
@@ -372,6 +381,26 @@ class MergedEngine(BatchEngine):
                 if progress and case.job.key not in late:
                     progress(case.job)
         return faults, replay
+
+    @staticmethod
+    def _read(workspace: Workspace, job: Job, timeout: float) -> bool:
+        """`suricata -r` of one merged file into job.outdir; False when it hung or crashed (its cases
+        are then replayed one by one). Rule errors are raised, as a server's start-up raises them."""
+        job.outdir.mkdir(parents=True, exist_ok=True)
+        command = [suricata_binary()] + suricata_args(str(workspace.config), str(workspace.rules), str(job.outdir),
+                                                      pcap=str(job.pcap))
+        try:
+            returncode, output = run_command(command, timeout, f"on {job.pcap.name}")
+            if returncode != 0:
+                error = _failure(returncode, output, workspace, f"on {job.pcap.name}")
+                if not isinstance(error, EngineError):
+                    raise error
+                return False
+            check_loaded_count(output, workspace.rules)
+            _check_output(job, output)
+        except EngineError:
+            return False
+        return True
 
     def _split(self, eve_path: Path, merged: _File) -> set[str]:
         """Write each case's records into its own eve.json; returns the keys of cases that may have
