@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 from harness.rules.answers import digest
+from harness.suricata.digests import file_sha256
 from harness.rules.project import CACHE
 
 KEEP = 8            # suites remembered: a few site plans and branches
@@ -29,9 +30,12 @@ def _code() -> str:
     return digest(*(Path(module.__file__).read_bytes() for module in (merged, flush, pcapshift)))
 
 
-def key(pcaps: list[bytes], layout: tuple) -> str:
-    """What an entry depends on: the cases' pcap bytes in order (their sha256), the layout, the code."""
-    return digest(VERSION, _code(), repr(layout), *(hashlib.sha256(data).digest() for data in pcaps))
+def key(pcaps: list[bytes], layout: tuple, paths: list[Path] | None = None) -> str:
+    """What an entry depends on: the cases' pcap bytes in order (their sha256), the layout, the code.
+    paths: where those bytes were read (their digests are known once per process)."""
+    shas = ([file_sha256(path, data) for path, data in zip(paths, pcaps)] if paths is not None
+            else [hashlib.sha256(data).hexdigest() for data in pcaps])
+    return digest(VERSION, _code(), repr(layout), *shas)
 
 
 def folder(root: Path, entry: str) -> Path:

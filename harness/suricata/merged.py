@@ -216,7 +216,7 @@ class MergedEngine(BatchEngine):
         pcaps = [job.pcap.read_bytes() for job in jobs]
         root = workspace.project_root
         entry = mergecache.key(pcaps, (self.workers, self.max_file_bytes, self.case_time_stride, TIME_ORIGIN)
-                               + (() if self.flush else ("no flush",)))
+                               + (() if self.flush else ("no flush",)), [job.pcap for job in jobs])
         meta = mergecache.load(root, entry) if self.cache else None
         if meta is not None:
             try:
