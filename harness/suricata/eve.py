@@ -9,7 +9,8 @@ import orjson
 
 
 def loads(line: str | bytes):
+    """One EVE line; bytes that are not UTF-8 are read as read_eve reads a file (errors replaced)."""
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError:
-        return json.loads(line)
+        return json.loads(line.decode("utf-8", errors="replace") if isinstance(line, bytes) else line)

@@ -31,7 +31,6 @@ from __future__ import annotations
 import bisect
 import collections
 import functools
-import json
 import re
 import struct
 from concurrent.futures import ThreadPoolExecutor
@@ -54,8 +53,7 @@ _NANOSECONDS = {b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"}
 # Merged files stay below this size: a worker's share is cut into several files when it is larger.
 MAX_FILE_BYTES = 256 << 20
 CASES_PER_TIMEOUT = 20
-_TIMESTAMP = re.compile(r'^\{"timestamp":"(?P<ts>[^"]+)"')
-_PCAP_CNT = re.compile(r'"pcap_cnt":(?P<n>\d+)')
+_PCAP_CNT = re.compile(rb'"pcap_cnt":(?P<n>\d+)')
 # EVE pkt_src of records made on a packet read from the file (or decoded out of one): stamped with
 # that packet's own time. Pseudo-packets made when a flow times out or at shutdown are not.
 _PACKET_TIME = {"wire/pcap", "gre tunnel", "ipv4 tunnel", "ipv6 tunnel", "teredo tunnel", "defrag",
@@ -418,8 +416,9 @@ class MergedEngine(BatchEngine):
             return max(0, bisect.bisect_right(starts, micros) - 1)
 
         parsed, flows = [], collections.defaultdict(list)     # flow_id -> [(case, index of its flow record)]
-        text = eve_path.read_text(encoding="utf-8", errors="replace") if eve_path.is_file() else ""
-        for line in text.split("\n"):
+        # Bytes throughout (orjson reads them without a decode; lines are written back as Suricata wrote them).
+        text = eve_path.read_bytes() if eve_path.is_file() else b""
+        for line in text.split(b"\n"):
             if not line.strip() or is_flush_line(line):
                 continue
             try:
@@ -432,7 +431,7 @@ class MergedEngine(BatchEngine):
             if record.get("event_type") == "flow" and "flow_id" in record:
                 flows[record["flow_id"]].append((started, len(parsed)))
             parsed.append((line, record, when, started))
-        lines: list[list[str]] = [[] for _ in merged.cases]
+        lines: list[list[bytes]] = [[] for _ in merged.cases]
         alerts: list[list[dict]] = [[] for _ in merged.cases]
         replay: set[str] = set()
         for index, (line, record, when, owner) in enumerate(parsed):
@@ -460,8 +459,7 @@ class MergedEngine(BatchEngine):
             self.parsed[case.job.key] = (case_alerts, len(case_lines))
             if self.write_eve:
                 case.job.outdir.mkdir(parents=True, exist_ok=True)
-                (case.job.outdir / "eve.json").write_text("".join(f"{line}\n" for line in case_lines),
-                                                          encoding="utf-8")
+                (case.job.outdir / "eve.json").write_bytes(b"".join(line + b"\n" for line in case_lines))
         return replay
 
     def results(self, key: str) -> tuple[list[dict], int] | None:
@@ -470,17 +468,18 @@ class MergedEngine(BatchEngine):
         return self.parsed.get(key)
 
     @staticmethod
-    def _as_at_teardown(line: str, record: dict, case: _Case) -> str:
+    def _as_at_teardown(line: bytes, record: dict, case: _Case) -> bytes:
         """A flow record logged after its case: the time and reason a file's teardown gives it."""
         stamp = record["timestamp"]
-        line = line.replace(f'"timestamp":"{stamp}"', f'"timestamp":"{_eve_time(case.last_us, stamp)}"', 1)
-        return line.replace('"reason":"timeout"', '"reason":"shutdown"', 1)
+        line = line.replace(f'"timestamp":"{stamp}"'.encode(),
+                            f'"timestamp":"{_eve_time(case.last_us, stamp)}"'.encode(), 1)
+        return line.replace(b'"reason":"timeout"', b'"reason":"shutdown"', 1)
 
     @staticmethod
-    def _own_packet_count(line: str, case: _Case) -> str:
+    def _own_packet_count(line: bytes, case: _Case) -> bytes:
         if not case.packets_before:
             return line
         match = _PCAP_CNT.search(line)
         if not match or int(match.group("n")) <= case.packets_before:
             return line
-        return f'{line[:match.start("n")]}{int(match.group("n")) - case.packets_before}{line[match.end("n"):]}'
+        return b"%s%d%s" % (line[:match.start("n")], int(match.group("n")) - case.packets_before, line[match.end("n"):])
