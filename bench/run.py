@@ -3,7 +3,7 @@ the engine floor, and compile throughput on N synthetic rules. Prints figures; a
 Wall time and CPU time (this process and every Suricata it started): on a shared machine the CPU
 seconds are the steadier figure.
 
-    .venv/bin/python bench/run.py [--synthetic 10000] [--repeat 1]
+    .venv/bin/python bench/run.py [--synthetic 10000] [--engines process,batch,merged] [--no-compile]
 """
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ The batch engine pays Suricata's unix-socket cost per case (a file starts only o
 the pipeline is torn down after it, ~20 ms a case). Here the cases of a worker's share are
 concatenated into one pcap instead, each case placed exactly where the batch engine places it (its
 first packet 2 days after the previous case's last, see BatchEngine._time_separated), so a case's
-packets, timestamps and threshold windows are the batch engine's. Suricata reads each merged file as
-one pcap-file (one start-up and one teardown per worker) and its eve.json is split back into the
+packets, timestamps and threshold windows are the batch engine's. Suricata reads each merged file
+with `-r` (one start-up and one teardown per worker) and its eve.json is split back into the
 cases' own folders (_split: by the flow's start, the packet's time, or the flow_id still open). No
 state can count across cases: a threshold window is at most 1 day, every flow has timed out long
 before the next case, and Suricata moves a timed-out flow out of its hash before a packet of the
