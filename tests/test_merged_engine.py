@@ -137,3 +137,20 @@ def test_a_failing_case_is_replayed_alone_before_it_is_reported(tmp_project, tmp
     assert failed[0].actual == {ruleset.by_id("mqtt-admin-login").rule.sid: 1}
     # The batch engine's own staging: the failing case (and only it) was read again on its own.
     assert sorted(p.name for p in (tmp_path / "run" / "engine" / "pcaps").iterdir()) == ["00000.pcap"]
+
+
+def test_without_keep_no_case_folder_is_written_and_the_verdicts_are_the_same(repo_ruleset, tmp_path):
+    """run_suite without `keep` takes each case's alerts from the split (no eve.json per case)."""
+    from harness.cases.runner import run_suite
+    refs = all_refs(repo_ruleset, ["iot-mqtt-plaintext-publish", "iot-telnet-session"])
+    kept = {v.ref.key: (v.actual, v.event_count, len(v.alert_records))
+            for v in run_cases(repo_ruleset, refs, MergedEngine(), tmp_path / "kept")}
+    engine = MergedEngine()
+    unkept = {v.ref.key: (v.actual, v.event_count, len(v.alert_records))
+              for v in run_suite(repo_ruleset, engine, ["iot-mqtt-plaintext-publish", "iot-telnet-session"])}
+    assert unkept == kept and any(actual for actual, _, _ in kept.values())
+    assert engine.write_eve                                    # the caller's setting is left as it was
+    assert all((tmp_path / "kept" / "cases" / key / "eve.json").is_file() for key in kept)
+    bare = {v.ref.key: (v.actual, v.event_count, len(v.alert_records))
+            for v in run_cases(repo_ruleset, refs, MergedEngine(), tmp_path / "bare", keep_eve=False)}
+    assert bare == kept and not (tmp_path / "bare" / "cases").exists()

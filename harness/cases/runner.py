@@ -79,9 +79,14 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
     for job in jobs.values():      # Suricata appends to eve.json: a kept folder must not leak old alerts
         if job.outdir.exists():
             shutil.rmtree(job.outdir)
-    if isinstance(engine, MergedEngine):
-        engine.write_eve = keep_eve
-    engine.run(workspace, list(jobs.values()), progress)
+    if isinstance(engine, MergedEngine):    # for this run only: a caller's engine keeps its own setting
+        previous, engine.write_eve = engine.write_eve, keep_eve
+        try:
+            engine.run(workspace, list(jobs.values()), progress)
+        finally:
+            engine.write_eve = previous
+    else:
+        engine.run(workspace, list(jobs.values()), progress)
     names = {s.rule.sid: s.rule.id for s in ruleset.sources}
     known = engine.results if isinstance(engine, MergedEngine) else (lambda key: None)
     verdicts = [_verdict(ruleset, ref, jobs[ref.key].outdir, names, known(ref.key)) for ref in refs]
