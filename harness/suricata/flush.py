@@ -2,11 +2,13 @@
 
 A real sensor inspects a TCP flow's last data (raw stream chunks, transactions completed only at
 end of stream: DNP3, FTP, Telnet) when the flow times out, not when a capture file ends. Every
-local engine therefore ends each case with one packet of its own, FLUSH_AFTER seconds after the
+local engine therefore ends each case with flush packets of its own, FLUSH_AFTER seconds after the
 case's last packet: later than any flow time-out of the harness config, so with `flow.hash-size:
-1` (every flow in one bucket, templates/suricata_harness.yaml.j2) that packet's flow look-up evicts
-every flow of the case (flow-hash.c, FlowGetFlowFromHash, 7.0.10) and the worker inspects them on
-pseudo-packets stamped with the flush packet's time (flow-timeout.c, TimeGet()). A file's teardown
+1` (every flow in one bucket, templates/suricata_harness.yaml.j2) the first one's flow look-up
+evicts every flow of the case (flow-hash.c, FlowGetFlowFromHash, 7.0.10), and the worker, which
+finishes two evicted flows after each packet (flow-worker.c, max_work), finishes them on the ones
+after it (as many as the case can have flows: flows_upper_bound), inspecting what is left on
+pseudo-packets stamped with the flush time (flow-timeout.c, TimeGet()). A file's teardown
 then finds nothing left, so each case's late inspections happen at the same time, inside its own
 window, whether the case is read alone (batch, process) or inside a merged pcap, never in a later
 case's time. Its records (its own flow) carry FLUSH_SOURCE and are dropped from every case's EVE.
@@ -123,10 +125,10 @@ def _flow_key(packet: bytes, at: int):
         source, dest, l4 = packet[at + 8:at + 24], packet[at + 24:at + 40], at + 40
     else:
         return None
-    if fragment or proto not in (6, 17) and proto not in _TUNNELS or len(packet) < l4 + 4:
-        return None if proto not in _TUNNELS else (proto, (source, 0), (dest, 0), None)
     if proto in _TUNNELS:
         return proto, (source, 0), (dest, 0), None
+    if fragment or proto not in (6, 17) or len(packet) < l4 + 4:
+        return None
     sport, dport = struct.unpack_from(">HH", packet, l4)
     flags = packet[l4 + 13] if proto == 6 and len(packet) > l4 + 13 else None
     return proto, (source, sport), (dest, dport), flags
