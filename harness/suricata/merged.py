@@ -407,9 +407,10 @@ class MergedEngine(BatchEngine):
         - a record made on a packet read from the file carries that packet's time: the case whose
           window holds it (no packet reaches a flow of an earlier case: it has timed out);
         - anything else (a transaction logged when its flow ended) carries only the flow_id, which
-          Suricata 7.0 derives from the addresses and ports alone, so cases talking between the same
-          hosts share it: the flow with that id still open at that point of the file (a flow's
-          records all come before its flow record). Two open at once: both cases are replayed."""
+          Suricata 7.0 makes of the flow's hash (its addresses and ports) and only the low bits of
+          its start time, so cases talking between the same hosts can share it: the flow with that
+          id still open at that point of the file (a flow's records all come before its flow
+          record) that started before the record. Two such: both cases are replayed."""
         starts = [case.first_us for case in merged.cases]
 
         def case_at(micros: int) -> int:
