@@ -6,6 +6,7 @@ Modes: hang, segv, silent (exit 0, no output), garbage (exit 0, noise), and for 
 serve-hang:N / serve-crash:N: a unix-socket server that replays nothing (an empty eve.json per
 file) and, in the first server started only, hangs on / crashes at its N-th file; serve-crash-on:TEXT:
 every server crashes on any file holding the bytes TEXT (a pcap that crashes Suricata whenever read).
+A `-r` run in these modes is a server of one file (the merged engine reads its merged pcaps so).
 Every process appends its PID to $FAKE_SURICATA_STATE/pids, so a test can check it was killed.
 """
 from __future__ import annotations
@@ -101,10 +102,28 @@ def main() -> None:
         return
     elif MODE.startswith("serve-"):
         fault, at = MODE.removeprefix("serve-").split(":", 1)
-        if "-T" in sys.argv or not _arg("--unix-socket"):
+        if "-T" in sys.argv:
             print(_loaded())
             return
+        if _arg("-r"):
+            read(at, fault)
+            return
         serve(at, fault)
+
+
+def read(fault_at: str, fault: str) -> None:
+    """`-r` of one file (the merged engine's merged pcaps): the first process started is the first
+    server, its file the first file; otherwise the serve modes' faults, an empty eve.json if none."""
+    first = not (STATE / "served").exists()
+    (STATE / "served").write_text("1")
+    print(_loaded(), flush=True)
+    if fault == "crash-on" and fault_at.encode() in Path(_arg("-r")).read_bytes():
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if first and fault != "crash-on" and fault_at == "1":
+        if fault == "crash":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        time.sleep(3600)
+    Path(_arg("-l"), "eve.json").write_text("")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """A test case may replay a real capture (pcaps/<path>) instead of a generator."""
 from __future__ import annotations
 
+import json
+
 from generators.pcapio import write_pcap
 from harness.cli import main
 from harness.cases.pcaps import generate
@@ -116,3 +118,39 @@ def test_a_host_map_role_the_plan_lacks_is_a_validate_error(tmp_project, capsys)
     write_lock(tmp_project)
     assert main(["--root", str(tmp_project), "validate", "--no-siem"]) == 2
     assert "undefined network variable $BROKERS" in capsys.readouterr().err
+
+
+def test_pcap_check_answers_are_kept_by_content_and_a_changed_or_damaged_entry_is_checked_again(tmp_path):
+    """harness/cases/pcapcheck.py remembers captures that passed under their bytes' sha256
+    (.iotdetect-cache/pcap-checks.json): a capture cut short afterwards is reported, and a damaged
+    cache file is only a slower run."""
+    from generators.pcapio import write_pcap
+    from harness.cases import pcapcheck
+    from harness.cases.pcaps import generate
+    from harness.rules.project import CACHE
+
+    class Ref:   # the part of a CaseRef the check reads
+        traffic = type("Traffic", (), {"generator": None})()
+
+        def __init__(self, path):
+            self.path = path
+
+        def pcap_path(self, *_):
+            return self.path
+
+        def error_location(self, root, *key):
+            return "rules/x.yaml", 7
+
+    pcap = tmp_path / "capture.pcap"
+    write_pcap(generate("tcp.syn_scan", {"src": "10.1.1.50", "dst": "192.168.200.10", "dports": [22, 23]}), pcap)
+    refs = [Ref(pcap)]
+    assert pcapcheck.case_findings(refs, tmp_path, tmp_path, tmp_path) == []
+    cache = tmp_path / CACHE / pcapcheck.CACHE_NAME
+    assert list(json.loads(cache.read_text()).values()) == [4]
+    pcap.write_bytes(pcap.read_bytes()[:-5])                       # its bytes change: checked again
+    [finding] = pcapcheck.case_findings(refs, tmp_path, tmp_path, tmp_path)
+    assert "cut short" in finding.message and finding.line == 7
+    for damaged in ("{not json", '["a list"]', json.dumps({"0" * 64: "four"})):
+        cache.write_text(damaged)
+        [finding] = pcapcheck.case_findings(refs, tmp_path, tmp_path, tmp_path)
+        assert "cut short" in finding.message

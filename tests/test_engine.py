@@ -166,7 +166,11 @@ def test_batch_time_only_moves_forward_across_cases(tmp_path):
     jobs = [Job(f"case/{n}", pcap, tmp_path / "out" / str(n)) for n, pcap in enumerate([generated, capture, generated])]
     workspace = Workspace(tmp_path / "ws", None, tmp_path)
     (tmp_path / "ws").mkdir()
+    # Each staged case ends with its flush packet, FLUSH_AFTER seconds after its own last packet.
+    from harness.suricata.flush import FLUSH_AFTER
     spans = [time_span(job.pcap) for job in BatchEngine(workers=1)._time_separated(workspace, jobs)]
     for (_, end), (start, _) in zip(spans, spans[1:]):
-        assert start - end >= BatchEngine.case_time_stride
-    assert [last - first for first, last in spans] == [time_span(job.pcap)[1] - time_span(job.pcap)[0] for job in jobs]
+        assert start - (end - FLUSH_AFTER) >= BatchEngine.case_time_stride
+        assert start - end > 86_400            # the flush lies in the gap, more than a day before the next case
+    assert [last - first - FLUSH_AFTER for first, last in spans] == [time_span(job.pcap)[1] - time_span(job.pcap)[0]
+                                                                     for job in jobs]

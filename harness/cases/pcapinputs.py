@@ -15,6 +15,7 @@ from pathlib import Path
 from harness.rules.errors import Finding, rel
 from harness.rules.project import Project
 from harness.cases.traffic import code_version, traffic_key
+from harness.suricata.digests import file_sha256
 
 LOCK_NAME = "generators.lock"
 
@@ -87,7 +88,7 @@ def findings(refs, project: Project, plan, *, missing_ok: bool = False) -> list[
         elif entry[0] != key:
             message = (f"{shown} was made from other inputs (its generator's code or arguments, or the"
                        " addresses its roles resolve to, changed since): run `iotdetect pcaps`")
-        elif path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != entry[1]:
+        elif path.is_file() and file_sha256(path) != entry[1]:
             message = f"{shown} is not the pcap its generator wrote: run `iotdetect pcaps`"
         else:
             continue

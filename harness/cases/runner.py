@@ -57,9 +57,10 @@ class Verdict:
 
 
 def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engine, workdir: Path, progress=None,
-              config: Path | None = None) -> list[Verdict]:
+              config: Path | None = None, keep_eve: bool = True) -> list[Verdict]:
     """Every case on the ruleset's site plan: generator pcaps of that plan (generated into the cache
-    first when it is not the project's own), captures rewritten onto its hosts where they map them."""
+    first when it is not the project's own), captures rewritten onto its hosts where they map them.
+    keep_eve=False: the merged engine need not write each case's eve.json (nobody reads it after)."""
     project = ruleset.project
     plan = plan_for(project, ruleset.networks)
     ensure(refs, project, plan)
@@ -78,15 +79,23 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
     for job in jobs.values():      # Suricata appends to eve.json: a kept folder must not leak old alerts
         if job.outdir.exists():
             shutil.rmtree(job.outdir)
-    engine.run(workspace, list(jobs.values()), progress)
+    if isinstance(engine, MergedEngine):    # for this run only: a caller's engine keeps its own setting
+        previous, engine.write_eve = engine.write_eve, keep_eve
+        try:
+            engine.run(workspace, list(jobs.values()), progress)
+        finally:
+            engine.write_eve = previous
+    else:
+        engine.run(workspace, list(jobs.values()), progress)
     names = {s.rule.sid: s.rule.id for s in ruleset.sources}
-    verdicts = [_verdict(ruleset, ref, jobs[ref.key].outdir, names) for ref in refs]
+    known = engine.results if isinstance(engine, MergedEngine) else (lambda key: None)
+    verdicts = [_verdict(ruleset, ref, jobs[ref.key].outdir, names, known(ref.key)) for ref in refs]
     failing = [v.ref.key for v in verdicts if not v.passed]
     if failing and isinstance(engine, MergedEngine) and workspace.config_file is None:
         # A failure is always the verdict of a case replayed alone (the batch engine's way): a
         # neighbour in a merged pcap can never be the reason a case is reported broken.
         for key in failing:
-            shutil.rmtree(jobs[key].outdir)
+            shutil.rmtree(jobs[key].outdir, ignore_errors=True)
         BatchEngine(workers=engine.workers).run(workspace, [jobs[key] for key in failing])
         again = set(failing)
         verdicts = [_verdict(ruleset, v.ref, jobs[v.ref.key].outdir, names) if v.ref.key in again else v
@@ -94,11 +103,15 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
     return verdicts
 
 
-def _verdict(ruleset: RuleSet, ref, outdir: Path, names: dict[int, str]) -> Verdict:
-    events = read_eve(outdir)
-    records = alerts(events)
+def _verdict(ruleset: RuleSet, ref, outdir: Path, names: dict[int, str], known=None) -> Verdict:
+    """known: (alert records, EVE record count) the engine already parsed; else eve.json is read."""
+    if known is None:
+        events = read_eve(outdir)
+        records, count = alerts(events), len(events)
+    else:
+        records, count = known
     actual = collections.Counter(r["alert"]["signature_id"] for r in records)
-    return Verdict(ref, ref.expected(ruleset), dict(actual), tuple(records), outdir / "eve.json", names, len(events))
+    return Verdict(ref, ref.expected(ruleset), dict(actual), tuple(records), outdir / "eve.json", names, count)
 
 
 def run_suite(ruleset: RuleSet, engine: Engine, rule_ids: list[str] | None = None, progress=None,
@@ -115,7 +128,7 @@ def run_suite(ruleset: RuleSet, engine: Engine, rule_ids: list[str] | None = Non
         with writing(keep):
             return run_cases(ruleset, refs, engine, keep, progress, config)
     with writing(Path(tempfile.gettempdir())), tempfile.TemporaryDirectory(prefix="iotdetect-run-") as tmp:
-        return run_cases(ruleset, refs, engine, Path(tmp), progress, config)
+        return run_cases(ruleset, refs, engine, Path(tmp), progress, config, keep_eve=False)
 
 
 def baseline_summary(verdicts: list[Verdict]) -> dict | None:

@@ -25,6 +25,8 @@ from typing import Iterable, Protocol
 
 from harness.suricata.ruleset import RULES_FILENAME, CompiledRules, check_loaded_count, map_suricata_errors
 from harness.rules.errors import EngineError, EnvironmentFailure, tail
+from harness.suricata import eve
+from harness.suricata.flush import FLUSH_AFTER, append_flush, drop_flush_records
 from harness.suricata.pcapshift import shift_pcap, time_span
 
 # Where the batch engine's first case starts (the generators' own start, 2023-11-14).
@@ -118,7 +120,7 @@ def read_eve(outdir: Path) -> list[dict]:
     # carries raw inside JSON strings (a username holding one is still one record).
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        return [json.loads(line) for line in text.split("\n") if line.strip()]
+        return [eve.loads(line) for line in text.split("\n") if line.strip()]
     except ValueError as exc:
         raise EngineError(f"{path} is not EVE JSON ({exc})") from None
 
@@ -225,7 +227,15 @@ class _OneProcessPerCase:
     def run_jobs(self, workspace: Workspace, jobs: list[Job], progress) -> None:
         faults: list[tuple[str, EngineError]] = []
         in_a_row = 0
+        folder = workspace.folder / "pcaps"
+        folder.mkdir(exist_ok=True)
         for index, job in enumerate(jobs):
+            # Each case ends with the flush packet, as on every engine (harness/suricata/flush.py).
+            _, last = time_span(job.pcap)
+            staged, name = folder / f"{index:05d}.pcap", job.pcap.name
+            shift_pcap(job.pcap, staged, 0)
+            append_flush(staged, last + FLUSH_AFTER)
+            job = Job(job.key, staged, job.outdir)
             if in_a_row >= MAX_CONSECUTIVE_FAULTS:
                 faults += [(j.key, EngineError(f"not run: the previous {in_a_row} cases failed"))
                            for j in jobs[index:]]
@@ -233,11 +243,12 @@ class _OneProcessPerCase:
             job.outdir.mkdir(parents=True, exist_ok=True)
             try:
                 returncode, output = run_command(self.command(workspace, job), self.case_timeout,
-                                                 f"on {job.pcap.name}", lambda: self.cleanup(job))
+                                                 f"on {name}", lambda: self.cleanup(job))
                 returncode = self.returncode(returncode)
                 if returncode != 0:
-                    raise _failure(returncode, output, workspace, f"on {job.pcap.name}")
+                    raise _failure(returncode, output, workspace, f"on {name}")
                 _check_output(job, output)
+                drop_flush_records(job.outdir / "eve.json")
             except EngineError as error:
                 faults.append((job.key, error))
                 in_a_row += 1
@@ -364,6 +375,7 @@ class BatchEngine:
             first, last = time_span(job.pcap)
             staged = folder / f"{index:05d}.pcap"
             shift_pcap(job.pcap, staged, start - first)
+            append_flush(staged, start + (last - first) + FLUSH_AFTER)
             staged_jobs.append(Job(job.key, staged, job.outdir))
             start += (last - first) + self.case_time_stride
         return staged_jobs
@@ -388,6 +400,11 @@ class BatchEngine:
         for job in jobs:
             if job.key not in done and not (job.outdir / "eve.json").is_file():
                 faults.append((job.key, EngineError("suricata finished the case without writing eve.json")))
+            elif job.key not in done:
+                try:
+                    drop_flush_records(job.outdir / "eve.json")
+                except EngineError as error:
+                    faults.append((job.key, error))
         return faults
 
     def _serve(self, workspace: Workspace, jobs: list[Job], progress, worker: int, attempt: int) -> None:

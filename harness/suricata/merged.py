@@ -4,36 +4,33 @@ The batch engine pays Suricata's unix-socket cost per case (a file starts only o
 the pipeline is torn down after it, ~20 ms a case). Here the cases of a worker's share are
 concatenated into one pcap instead, each case placed exactly where the batch engine places it (its
 first packet 2 days after the previous case's last, see BatchEngine._time_separated), so a case's
-packets, timestamps and threshold windows are the batch engine's. Suricata reads each merged file as
-one pcap-file (one start-up and one teardown per worker) and its eve.json is split back into the
+packets, timestamps and threshold windows are the batch engine's. Suricata reads each merged file
+with `-r` (one start-up and one teardown per worker) and its eve.json is split back into the
 cases' own folders (_split: by the flow's start, the packet's time, or the flow_id still open). No
 state can count across cases: a threshold window is at most 1 day, every flow has timed out long
 before the next case, and Suricata moves a timed-out flow out of its hash before a packet of the
 next case can land in it (flow-hash.c, 7.0.10).
 
 What differs from a file per case, and what is done about it:
-- Flows of a case are not ended by a file's teardown but time out while Suricata reads the next
-  case. Their flow records are then stamped with the time they were logged (a later case's time):
-  the split puts the case's last packet time and reason "shutdown" back, which is what the per-file
-  engine writes for them. `pcap_cnt` is counted from the case's own first packet again.
-- A TCP flow with data still to inspect at its end is inspected on pseudo-packets carrying the time
-  Suricata had reached then, a later case's time (flow-timeout.c, TimeGet()): such a detection sees
-  another case's threshold state and leaves its own in that case. Any record of a case stamped after
-  the case's last packet is therefore a sign that the case, and the case whose time it carries, may
-  have influenced each other: both are replayed again, each in a file of its own (the batch engine's
-  way), and those results replace the merged ones.
+- Every case ends with its flush packets (harness/suricata/flush.py), exactly as the batch engine's
+  staged copy does: they end every flow of the case, inspecting what is left on pseudo-packets in
+  the case's own time (between its last packet and the next case's first), so Suricata does the
+  same work at the same times as when the case is a file of its own. Flow records carry the flush
+  time and reason "timeout" in both. `pcap_cnt` is counted from the case's own first packet again.
+- A record of a case stamped after its flush (or, for a capture without one, after its last packet)
+  is a sign that the case and the case whose time it carries may have influenced each other: both
+  are replayed again, each in a file of its own (the batch engine's way), and those results replace
+  the merged ones. None is, on any of the four site plans; the check stays as the safety net.
 - A capture Suricata must read on its own (pcapng, another link type or time precision than its
   neighbours, a truncated last record) forms a file of its own in the same server.
 - The runner replays every failing case alone before reporting it (harness/cases/runner.py), so a
-  neighbour is never why a case fails. Not seen: a late inspection that a neighbour's threshold
-  suppresses and that logs nothing, which could hide an alert the batch engine would report.
+  neighbour is never why a case fails.
 """
 from __future__ import annotations
 
 import bisect
 import collections
 import functools
-import json
 import re
 import struct
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +39,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from harness.rules.errors import EngineError
-from harness.suricata.engine import TIME_ORIGIN, BatchEngine, EngineFaults, Job, Workspace
+from harness.suricata import eve, mergecache
+from harness.suricata.engine import (TIME_ORIGIN, BatchEngine, EngineFaults, Job, Workspace, _check_output, _failure,
+                                    run_command, suricata_args, suricata_binary)
+from harness.suricata.ruleset import check_loaded_count
+from harness.suricata.flush import (FLUSH_AFTER, append_flush, flows_upper_bound, frame, is_flush_line,
+                                    record as flush_record)
 from harness.suricata.pcapshift import shift_pcap, time_span
 
 _GLOBAL_HEADER, _RECORD_HEADER = 24, 16
@@ -51,8 +53,7 @@ _NANOSECONDS = {b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"}
 # Merged files stay below this size: a worker's share is cut into several files when it is larger.
 MAX_FILE_BYTES = 256 << 20
 CASES_PER_TIMEOUT = 20
-_TIMESTAMP = re.compile(r'^\{"timestamp":"(?P<ts>[^"]+)"')
-_PCAP_CNT = re.compile(r'"pcap_cnt":(?P<n>\d+)')
+_PCAP_CNT = re.compile(rb'"pcap_cnt":(?P<n>\d+)')
 # EVE pkt_src of records made on a packet read from the file (or decoded out of one): stamped with
 # that packet's own time. Pseudo-packets made when a flow times out or at shutdown are not.
 _PACKET_TIME = {"wire/pcap", "gre tunnel", "ipv4 tunnel", "ipv6 tunnel", "teredo tunnel", "defrag",
@@ -68,11 +69,20 @@ class _Case:
     packets_before: int = 0     # packets of the file before this case's first
     source: Path | None = None  # the case's pcap and the seconds it is moved by, to write job.pcap
     shift: int = 0
+    flush_second: int | None = None   # when its flush packet ends its flows (None: it has none)
+
+    @property
+    def end_us(self) -> int:
+        """Its records' latest own time: the flush packet's, else its last packet's."""
+        return self.last_us if self.flush_second is None else self.flush_second * 1_000_000
 
     def write_own(self) -> Path:
-        """The case's own shifted pcap (for reading it alone), written on first use."""
+        """The case's own shifted pcap (for reading it alone), written on first use: the batch
+        engine's staged copy, flush packet included."""
         if self.source is not None and not self.job.pcap.exists():
             shift_pcap(self.source, self.job.pcap, self.shift)
+            if self.flush_second is not None:
+                append_flush(self.job.pcap, self.flush_second)
         return self.job.pcap
 
 
@@ -148,11 +158,19 @@ class MergedEngine(BatchEngine):
     """Every worker reads its share of the cases as one merged pcap (see the module docstring)."""
     name: str = "merged"
     max_file_bytes: int = MAX_FILE_BYTES
+    # Merged pcaps are kept in the project's .iotdetect-cache/merged/ (mergecache.py).
+    cache: bool = True
+    # Each case's eve.json written to its folder; without, only results() holds what the split found
+    # (the runner when nothing is kept: ~1,400 folders less to make and remove).
+    write_eve: bool = True
+    # Flush packets after each case (flush.py); off only for bench/run.py's floor (the cases' own packets).
+    flush: bool = True
+    parsed: dict = field(default_factory=dict, compare=False, repr=False)
     # The keys of the last run's cases that were replayed alone (what the tests and bench look at).
     replayed: set[str] = field(default_factory=set, compare=False)
 
     def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
-        self.replayed = set()
+        self.replayed, self.parsed = set(), {}
         if workspace.config_file is not None:
             # A sensor's own config may not log flows (or may open its own unix socket): no split
             # could be trusted, so such a run is the batch engine's.
@@ -182,6 +200,7 @@ class MergedEngine(BatchEngine):
         merged ones; a case that fails alone is a fault of its own."""
         cases = sorted(cases, key=lambda case: case.first_us)
         for case in cases:
+            self.parsed.pop(case.job.key, None)
             case.write_own()
             (case.job.outdir / "eve.json").unlink(missing_ok=True)    # Suricata appends to eve.json
         return BatchEngine._run_share(self, workspace, [case.job for case in cases], progress, self.workers)
@@ -190,7 +209,54 @@ class MergedEngine(BatchEngine):
 
     def _merge(self, workspace: Workspace, jobs: list[Job]) -> list[tuple[int, _File]]:
         """(worker, file) for every file, each case shifted exactly as the batch engine shifts it
-        (a case replayed alone later reads the same bytes the batch engine would)."""
+        (a case replayed alone later reads the same bytes the batch engine would); read from the
+        project's cache when these cases were laid out so before (harness/suricata/mergecache.py)."""
+        pcaps = [job.pcap.read_bytes() for job in jobs]
+        root = workspace.project_root
+        entry = mergecache.key(pcaps, (self.workers, self.max_file_bytes, self.case_time_stride, TIME_ORIGIN)
+                               + (() if self.flush else ("no flush",)), [job.pcap for job in jobs])
+        meta = mergecache.load(root, entry) if self.cache else None
+        if meta is not None:
+            try:
+                return self._from_meta(meta, mergecache.folder(root, entry), workspace, jobs)
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+                pass    # an entry of another shape: built again below
+        files = self._build(workspace, jobs, pcaps)
+        if self.cache:
+            index = {job.key: n for n, job in enumerate(jobs)}
+            meta = {"files_of": [{"worker": worker, "alone": merged.alone, "header": merged.header.hex(),
+                                  "size": merged.size, "packets": merged.packets,
+                                  "path": (merged.cases[0].job.pcap if merged.alone else merged.path).name,
+                                  "cases": [[index[case.job.key], case.first_us, case.last_us, case.packets_before,
+                                             case.shift, case.flush_second] for case in merged.cases]}
+                                 for worker, merged in files]}
+            mergecache.store(root, entry, meta, [merged.cases[0].job.pcap if merged.alone else merged.path
+                                                 for _, merged in files])
+        return files
+
+    def _from_meta(self, meta: dict, where, workspace: Workspace, jobs: list[Job]) -> list[tuple[int, _File]]:
+        """The files of a cache entry, read where they are (Suricata only reads them)."""
+        folder = workspace.folder / "merged"
+        folder.mkdir(parents=True, exist_ok=True)
+        files = []
+        for item in meta["files_of"]:
+            cases = []
+            for index, first_us, last_us, before, shift, flush_second in item["cases"]:
+                job = jobs[index]
+                if item["alone"]:
+                    cases.append(_Case(Job(job.key, where / item["path"], job.outdir), first_us, last_us,
+                                       flush_second=flush_second))
+                else:
+                    cases.append(_Case(Job(job.key, folder / f"{index:05d}.pcap", job.outdir), first_us, last_us,
+                                       before, source=job.pcap, shift=shift, flush_second=flush_second))
+            files.append((int(item["worker"]), _File(header=bytes.fromhex(item["header"]), cases=cases,
+                                                     size=item["size"], packets=item["packets"], alone=item["alone"],
+                                                     path=None if item["alone"] else where / item["path"])))
+        if len(files) and sorted(c.job.key for _, f in files for c in f.cases) != sorted(j.key for j in jobs):
+            raise ValueError("the entry does not hold these cases")
+        return files
+
+    def _build(self, workspace: Workspace, jobs: list[Job], pcaps: list[bytes]) -> list[tuple[int, _File]]:
         folder = workspace.folder / "merged"
         folder.mkdir(parents=True, exist_ok=True)
         current: dict[int, _File] = {}
@@ -207,7 +273,7 @@ class MergedEngine(BatchEngine):
             for index, job in enumerate(jobs):
                 worker = index % self.workers
                 staged = folder / f"{index:05d}.pcap"
-                data = job.pcap.read_bytes()
+                data = pcaps[index]
                 form = _classic(data)
                 shift = start - self._first_second(data, form[0]) if form else 0
                 shifted = _shifted_records(data, form[0], shift) if form else None
@@ -216,8 +282,10 @@ class MergedEngine(BatchEngine):
                     # batch engine would; later cases go into a later file (time only moves forward).
                     first, last = time_span(job.pcap)
                     shift_pcap(job.pcap, staged, start - first)
+                    flush = start + (last - first) + FLUSH_AFTER
                     case = _Case(Job(job.key, staged, job.outdir), start * 1_000_000,
-                                 (start + last - first + 1) * 1_000_000)
+                                 (start + last - first + 1) * 1_000_000,
+                                 flush_second=flush if append_flush(staged, flush) else None)
                     files.append((worker, _File(cases=[case], alone=True)))
                     close(worker)
                     start += (last - first) + self.case_time_stride
@@ -233,11 +301,16 @@ class MergedEngine(BatchEngine):
                     files.append((worker, merged))
                     writing[worker] = merged.path.open("wb")
                     writing[worker].write(header)
+                linktype = self._linktype(header, form[0])
+                flush = flush_record(form[0], linktype, last[0] + FLUSH_AFTER,
+                                     flows_upper_bound(records, form[0], linktype, 0)) if frame(linktype) and self.flush else b""
+                if flush:
+                    case.flush_second = last[0] + FLUSH_AFTER
                 case.packets_before = merged.packets
                 merged.cases.append(case)
-                writing[worker].write(records)
-                merged.size += len(records)
-                merged.packets += packets
+                writing[worker].write(records + flush)
+                merged.size += len(records) + len(flush)
+                merged.packets += packets + (len(flush) // (16 + len(frame(linktype))) if flush else 0)
                 start += (last[0] - first[0]) + self.case_time_stride
         finally:
             for worker in list(writing):
@@ -253,6 +326,10 @@ class MergedEngine(BatchEngine):
         return struct.pack(order + "IHHiIII", magic, major, minor, zone, sigfigs, 262144, linktype)
 
     @staticmethod
+    def _linktype(header: bytes, order: str) -> int:
+        return struct.unpack_from(order + "I", header, 20)[0]
+
+    @staticmethod
     def _first_second(data: bytes, order: str) -> int:
         """The first packet's whole second (as pcapshift.time_span reads it)."""
         first, offset = None, _GLOBAL_HEADER
@@ -265,9 +342,10 @@ class MergedEngine(BatchEngine):
     # -- running them and splitting the output --------------------------------------------------
 
     def _run_files(self, workspace: Workspace, files: list[_File], progress, worker: int):
-        """One server for the worker's files, then every file's eve.json split into its cases'.
-        Returns (faults of cases read alone, keys of cases to replay alone). A merged file that
-        hangs or crashes Suricata is replayed case by case, so the fault names its case."""
+        """Each merged file read by a Suricata of its own (`-r`: nothing to poll, no 10 ms tick),
+        captures read alone on one unix-socket server, then every file's eve.json split into its
+        cases'. Returns (faults of cases read alone, keys of cases to replay alone). A merged file
+        that hangs or crashes Suricata is replayed case by case, so the fault names its case."""
         jobs, owner = [], {}
         for number, merged in enumerate(files):
             job = merged.cases[0].job if merged.alone else Job(
@@ -279,7 +357,13 @@ class MergedEngine(BatchEngine):
         serving = replace(self, case_timeout=self.case_timeout * -(-largest // CASES_PER_TIMEOUT))
         faults, replay = [], set()
         failed = set()
-        for key, error in BatchEngine._run_share(serving, workspace, jobs, None, worker):
+        alone = [job for job in jobs if owner[job.key].alone]
+        for job in jobs:
+            if not owner[job.key].alone and not self._read(workspace, job, serving.case_timeout):
+                failed.add(job.key)
+                replay |= {case.job.key for case in owner[job.key].cases}
+        served = BatchEngine._run_share(serving, workspace, alone, None, worker) if alone or not jobs else []
+        for key, error in served:
             failed.add(key)
             if owner[key].alone:
                 faults.append((key, error))
@@ -296,37 +380,60 @@ class MergedEngine(BatchEngine):
                     progress(case.job)
         return faults, replay
 
-    def _split(self, eve: Path, merged: _File) -> set[str]:
+    @staticmethod
+    def _read(workspace: Workspace, job: Job, timeout: float) -> bool:
+        """`suricata -r` of one merged file into job.outdir; False when it hung or crashed (its cases
+        are then replayed one by one). Rule errors are raised, as a server's start-up raises them."""
+        job.outdir.mkdir(parents=True, exist_ok=True)
+        command = [suricata_binary()] + suricata_args(str(workspace.config), str(workspace.rules), str(job.outdir),
+                                                      pcap=str(job.pcap))
+        try:
+            returncode, output = run_command(command, timeout, f"on {job.pcap.name}")
+            if returncode != 0:
+                error = _failure(returncode, output, workspace, f"on {job.pcap.name}")
+                if not isinstance(error, EngineError):
+                    raise error
+                return False
+            check_loaded_count(output, workspace.rules)
+            _check_output(job, output)
+        except EngineError:
+            return False
+        return True
+
+    def _split(self, eve_path: Path, merged: _File) -> set[str]:
         """Write each case's records into its own eve.json; returns the keys of cases that may have
         influenced each other. Whose a record is:
         - a flow record or an alert names its flow's start: the case whose window holds it;
         - a record made on a packet read from the file carries that packet's time: the case whose
           window holds it (no packet reaches a flow of an earlier case: it has timed out);
         - anything else (a transaction logged when its flow ended) carries only the flow_id, which
-          Suricata 7.0 derives from the addresses and ports alone, so cases talking between the same
-          hosts share it: the flow with that id still open at that point of the file (a flow's
-          records all come before its flow record). Two open at once: both cases are replayed."""
+          Suricata 7.0 makes of the flow's hash (its addresses and ports) and only the low bits of
+          its start time, so cases talking between the same hosts can share it: the flow with that
+          id still open at that point of the file (a flow's records all come before its flow
+          record) that started before the record. Two such: both cases are replayed."""
         starts = [case.first_us for case in merged.cases]
 
         def case_at(micros: int) -> int:
             return max(0, bisect.bisect_right(starts, micros) - 1)
 
         parsed, flows = [], collections.defaultdict(list)     # flow_id -> [(case, index of its flow record)]
-        text = eve.read_text(encoding="utf-8", errors="replace") if eve.is_file() else ""
-        for line in text.split("\n"):
-            if not line.strip():
+        # Bytes throughout (orjson reads them without a decode; lines are written back as Suricata wrote them).
+        text = eve_path.read_bytes() if eve_path.is_file() else b""
+        for line in text.split(b"\n"):
+            if not line.strip() or is_flush_line(line):
                 continue
             try:
-                record = json.loads(line)
+                record = eve.loads(line)
                 when = _eve_micros(record["timestamp"])
                 flow = record.get("flow")
                 started = case_at(_eve_micros(flow["start"])) if isinstance(flow, dict) and "start" in flow else None
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise EngineError(f"{eve} is not EVE JSON ({exc})") from None
+                raise EngineError(f"{eve_path} is not EVE JSON ({exc})") from None
             if record.get("event_type") == "flow" and "flow_id" in record:
                 flows[record["flow_id"]].append((started, len(parsed)))
             parsed.append((line, record, when, started))
-        lines: list[list[str]] = [[] for _ in merged.cases]
+        lines: list[list[bytes]] = [[] for _ in merged.cases]
+        alerts: list[list[dict]] = [[] for _ in merged.cases]
         replay: set[str] = set()
         for index, (line, record, when, owner) in enumerate(parsed):
             if owner is None and record.get("pkt_src") in _PACKET_TIME:
@@ -338,31 +445,42 @@ class MergedEngine(BatchEngine):
                 if len(candidates) != 1:
                     replay |= {merged.cases[case].job.key for case in candidates | {owner}}
             case = merged.cases[owner]
-            if when > case.last_us:
-                if record.get("event_type") == "flow":
+            if when > case.end_us:
+                if record.get("event_type") == "flow" and case.flush_second is None:
                     line = self._as_at_teardown(line, record, case)
                 else:
                     # Inspected late, in another case's time: replay both of them alone.
                     replay.add(case.job.key)
                     replay.add(merged.cases[case_at(when)].job.key)
-            lines[owner].append(self._own_packet_count(line, case))
-        for case, case_lines in zip(merged.cases, lines):
-            case.job.outdir.mkdir(parents=True, exist_ok=True)
-            (case.job.outdir / "eve.json").write_text("".join(f"{line}\n" for line in case_lines), encoding="utf-8")
+            final = self._own_packet_count(line, case)
+            lines[owner].append(final)
+            if record.get("event_type") == "alert":
+                alerts[owner].append(record if final is line else eve.loads(final))
+        for case, case_lines, case_alerts in zip(merged.cases, lines, alerts):
+            self.parsed[case.job.key] = (case_alerts, len(case_lines))
+            if self.write_eve:
+                case.job.outdir.mkdir(parents=True, exist_ok=True)
+                (case.job.outdir / "eve.json").write_bytes(b"".join(line + b"\n" for line in case_lines))
         return replay
 
-    @staticmethod
-    def _as_at_teardown(line: str, record: dict, case: _Case) -> str:
-        """A flow record logged after its case: the time and reason a file's teardown gives it."""
-        stamp = record["timestamp"]
-        line = line.replace(f'"timestamp":"{stamp}"', f'"timestamp":"{_eve_time(case.last_us, stamp)}"', 1)
-        return line.replace('"reason":"timeout"', '"reason":"shutdown"', 1)
+    def results(self, key: str) -> tuple[list[dict], int] | None:
+        """(alert records, number of EVE records) of a case of the last run, as its eve.json
+        holds them; None when the case was replayed alone (read its eve.json instead)."""
+        return self.parsed.get(key)
 
     @staticmethod
-    def _own_packet_count(line: str, case: _Case) -> str:
+    def _as_at_teardown(line: bytes, record: dict, case: _Case) -> bytes:
+        """A flow record logged after its case: the time and reason a file's teardown gives it."""
+        stamp = record["timestamp"]
+        line = line.replace(f'"timestamp":"{stamp}"'.encode(),
+                            f'"timestamp":"{_eve_time(case.last_us, stamp)}"'.encode(), 1)
+        return line.replace(b'"reason":"timeout"', b'"reason":"shutdown"', 1)
+
+    @staticmethod
+    def _own_packet_count(line: bytes, case: _Case) -> bytes:
         if not case.packets_before:
             return line
         match = _PCAP_CNT.search(line)
         if not match or int(match.group("n")) <= case.packets_before:
             return line
-        return f'{line[:match.start("n")]}{int(match.group("n")) - case.packets_before}{line[match.end("n"):]}'
+        return b"%s%d%s" % (line[:match.start("n")], int(match.group("n")) - case.packets_before, line[match.end("n"):])
