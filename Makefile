@@ -6,8 +6,9 @@ PY      := $(VENV)/bin/python
 IOT     := $(VENV)/bin/iotdetect
 PYTEST  := $(VENV)/bin/pytest
 REPORTS ?= reports
-# One pytest worker per core; the tests of one site plan stay on one worker (tests/conftest.py).
-PYTEST_ARGS ?= -q -n auto --dist loadgroup
+# One pytest worker per core (pytest-xdist). A plan's cached traffic is rendered once, by whichever
+# worker needs it first (harness/cases/pcaps.py ensure: a lock per plan).
+PYTEST_ARGS ?= -q -n auto
 
 .PHONY: setup system python node test pcaps dist golden bench quality corpus captures clean
 

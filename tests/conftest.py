@@ -85,15 +85,3 @@ class PlanRuns:
 def plan_runs(request, tmp_path_factory) -> PlanRuns:
     return PlanRuns(request, tmp_path_factory)
 
-
-def pytest_collection_modifyitems(items):
-    """With pytest-xdist (`make test` runs two workers, `--dist loadgroup`), the tests of one site
-    plan go to one worker: each worker runs a plan's suite (pcaps, Suricata, eve.json) once for all
-    its tests instead of every worker running every plan. Other tests are spread one by one."""
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        plan = callspec.params.get("plan") if callspec else None
-        if plan is None and "suite_run" in getattr(item, "fixturenames", ()):
-            plan = DEFAULT
-        if plan is not None:
-            item.add_marker(pytest.mark.xdist_group(f"plan-{plan}"))

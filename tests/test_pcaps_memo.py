@@ -27,3 +27,28 @@ def test_remembered_renders_are_compared_and_new_ones_rendered(tmp_project, monk
     for entry in memo.iterdir():      # a remembered digest is what a reused check compares with
         entry.write_text("0" * 64 + "\n")
     assert len(check_all(refs, ruleset.project.pcaps_dir, reuse=True)) == len(refs)
+
+
+def test_two_runs_on_one_plan_render_its_traffic_once(tmp_project):
+    """Two processes preparing the same foreign plan at once (pytest-xdist workers, two terminals):
+    the per-plan lock makes the second wait and find every pcap fresh, so the traffic is rendered
+    once and nobody replays a half-written pcap."""
+    import multiprocessing
+
+    plan = tmp_project / "other-site.yaml"
+    plan.write_text((tmp_project / "rules" / "networks.yaml").read_text(encoding="utf-8")
+                    .replace("192.168.", "172.20."), encoding="utf-8")
+    project = Project(tmp_project, plan)
+    assert project.foreign_plan
+    refs = case_refs(load_project(project, check_lock=False))
+    context = multiprocessing.get_context("fork")
+    with context.Pool(2) as pool:
+        written = pool.starmap(_ensure_count, [(tmp_project, plan)] * 2)
+    assert sorted(written) == [0, len(refs)], written
+    assert all(ref.pcap_path(project.generated_dir).stat().st_size > 24 for ref in refs)
+    assert not list(project.generated_dir.rglob("*.tmp"))
+
+
+def _ensure_count(root, plan) -> int:
+    project = Project(root, plan)
+    return pcaps.ensure(case_refs(load_project(project, check_lock=False)), project)
