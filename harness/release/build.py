@@ -57,5 +57,7 @@ def build(ruleset: RuleSet, out: Path, *, verify_with_suricata: bool = True) -> 
 
 def _files(folder: Path) -> list[Path]:
     """Every file below folder, sorted (os.walk: the directory listing says which entries are
-    files, where rglob + is_file() stats each of a 10k-rule build's 50,000 files again)."""
-    return sorted(Path(top) / name for top, _, names in os.walk(folder) for name in names)
+    files, where rglob + is_file() stats each of a 10k-rule build's 50,000 files again). Sorted as
+    strings, then made paths: sorting 50,000 Path objects part by part was ~0.2-0.3 s of a 10k-rule
+    build's ~3 s of user CPU."""
+    return [Path(name) for name in sorted(os.path.join(top, name) for top, _, names in os.walk(folder) for name in names)]
