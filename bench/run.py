@@ -129,10 +129,11 @@ def main() -> None:
     floor, floor_cpu, floor_records = engine_floor(ruleset, refs)
     print(f"{'engine':<22}{'wall s':>8}{'CPU s':>8}{'engine s':>10}{'ms/case':>9}{'failures':>10}{'vs process':>12}"
           f"{'wall/floor':>12}{'CPU/floor':>11}")
-    process_s = timings["process"][0] if "process" in timings else float("nan")
+    process_s = timings["process"][0] if "process" in timings else None
     for label, (seconds, cpu, inside, failures, _) in timings.items():
+        vs_process = f"{process_s / seconds:>11.1f}x" if process_s else f"{'-':>12}"   # process not timed
         print(f"{label:<22}{seconds:>8.2f}{cpu:>8.2f}{inside:>10.2f}{1000 * seconds / len(refs):>9.1f}{failures:>10}"
-              f"{process_s / seconds:>11.1f}x{seconds / floor:>11.1f}x{cpu / floor_cpu:>10.1f}x")
+              f"{vs_process}{seconds / floor:>11.1f}x{cpu / floor_cpu:>10.1f}x")
     print(f"{'floor':<22}{floor:>8.2f}{floor_cpu:>8.2f}   (one Suricata start, every rule, every case's packets:"
           f" {floor_records} EVE records)")
     reference = timings.get(f"batch, {default_batch.workers} workers", (None,) * 5)[4]
