@@ -84,4 +84,3 @@ class PlanRuns:
 @pytest.fixture(scope="session")
 def plan_runs(request, tmp_path_factory) -> PlanRuns:
     return PlanRuns(request, tmp_path_factory)
-

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.backends.settings import SiemSettings
+from harness.rules.answers import write_json
 from harness.siem import kusto
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,8 +44,8 @@ def test_cached_answers_equal_fresh_ones_and_need_no_node(root, monkeypatch, fre
 
 
 def test_a_changed_query_is_checked_again(root, monkeypatch):
-    kusto._write_cache(root / kusto.CACHE_DIR / f"kusto-{kusto._fingerprint(SCHEMA, REPO)}.json",
-                       {kusto.hashlib.sha256(QUERIES[0].encode()).hexdigest(): []})
+    write_json(root / kusto.CACHE_DIR / f"kusto-{kusto._fingerprint(SCHEMA, REPO)}.json",
+               {kusto.hashlib.sha256(QUERIES[0].encode()).hexdigest(): []})
     sent = []
     real = kusto._run
     monkeypatch.setattr(kusto, "_run", lambda queries, *a: sent.extend(queries) or real(queries, *a))

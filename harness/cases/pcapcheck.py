@@ -107,14 +107,14 @@ def _summary(packets: int, linktypes: tuple[int, ...]) -> PcapSummary:
 def case_findings(refs, generated_dir: Path, captures_dir: Path, root: Path, *, missing_ok: bool = False) -> list:
     """A located finding for every case (CaseRef/BaselineRef) whose capture cannot be replayed.
     missing_ok: a generator pcap not written yet is not reported (validate runs before `pcaps`)."""
-    from harness.rules.answers import cache_file, read_json, write_json
+    from harness.rules.answers import bounded, cache_file, read_json, write_json
     from harness.rules.errors import Finding, rel
     from harness.suricata.digests import file_sha256
     findings = []
     # Captures that passed before, by the sha256 of their bytes (a changed byte is checked again).
     path_of_cache = cache_file(root, CACHE_NAME)
     passed = read_json(path_of_cache)
-    new = {}
+    new, used = {}, []
     for ref in refs:
         path = ref.pcap_path(generated_dir, captures_dir)
         if missing_ok and ref.traffic.generator and not path.exists():
@@ -123,6 +123,8 @@ def case_findings(refs, generated_dir: Path, captures_dir: Path, root: Path, *, 
             digest = file_sha256(path) if path.is_file() and path.stat().st_size <= MAX_BYTES else None
         except OSError:
             digest = None
+        if digest is not None:
+            used.append(digest)
         if digest is not None and isinstance(passed.get(digest), int) and passed[digest] > 0:
             continue
         try:
@@ -132,7 +134,7 @@ def case_findings(refs, generated_dir: Path, captures_dir: Path, root: Path, *, 
         except PcapProblem as problem:
             findings.append(Finding(*ref.error_location(root), "traffic", f"{rel(path, root)} {problem}"))
     if new:
-        write_json(path_of_cache, dict(list({**new, **passed}.items())[:CACHE_KEEP]))
+        write_json(path_of_cache, bounded({**passed, **new}, used, CACHE_KEEP))   # this run's first
     return findings
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from pydantic import ValidationError
 
 from harness.cases import pcapinputs
 from harness.rules import yamlsource
+from harness.rules.answers import replace_atomically
 from harness.rules.errors import Finding, RuleErrors, UsageError, rel
 from harness.rules.loader import RuleSet, RuleSource, validation_findings
 from harness.rules.model import Baseline, TestCase, Traffic
@@ -195,7 +195,7 @@ class _RenderMemo:
         digest = hashlib.sha256(data).hexdigest()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            _replace(self._path(ref), (digest + "\n").encode("ascii"))   # concurrent runs read it
+            replace_atomically(self._path(ref), (digest + "\n").encode("ascii"))   # concurrent runs read it
         except OSError:
             pass    # a read-only checkout: nothing is remembered
         return digest
@@ -221,8 +221,8 @@ def ensure(refs: list[CaseRef | BaselineRef], project: Project, plan: Plan | Net
                 stale.append((ref, path, marker, key))
         for (ref, path, marker, key), data in zip(stale, render_all([s[0] for s in stale], project.root, plan)):
             path.parent.mkdir(parents=True, exist_ok=True)
-            _replace(path, data)
-            _replace(marker, key.encode("utf-8"))
+            replace_atomically(path, data)
+            replace_atomically(marker, key.encode("utf-8"))
     return len(stale)
 
 
@@ -239,13 +239,6 @@ def _plan_lock(folder: Path):
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write data to path atomically: a reader sees the old file or the new one, never part of one."""
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
 
 
 def all_refs(ruleset: RuleSet, rule_ids: list[str] | None = None) -> list[CaseRef | BaselineRef]:

@@ -36,13 +36,19 @@ def read_json(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def replace_atomically(path: Path, data: bytes) -> None:
+    """Write data to path so that a concurrent reader sees the old file or the new one, never part
+    of one (a temporary file of this process, renamed over path). OSError is the caller's."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
 def write_json(path: Path, data: dict) -> None:
-    """Atomically (a concurrent reader sees the old or the new file, never half of one)."""
+    """Atomically; a read-only cache only makes the next run slower."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        temporary.replace(path)
+        replace_atomically(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
     except OSError:
         pass
 

@@ -33,20 +33,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from harness.rules.answers import digest
 from harness.rules.project import CACHE
 
 MAGIC = b"iotdetect-memo 1\n"
 SPARE = 1000        # entries kept beyond this run's (an edit loop leaves the old versions behind)
 _LIBRARIES = ("pydantic", "pydantic_core", "PyYAML", "Jinja2")
 _ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"), ("datetime", "timezone")}
-
-
-def _digest(*parts: bytes) -> str:
-    hasher = hashlib.sha256()
-    for part in parts:
-        hasher.update(f"{len(part)}:".encode())
-        hasher.update(part)
-    return hasher.hexdigest()
 
 
 def _packages() -> list[Path]:
@@ -77,7 +70,7 @@ def code_digest() -> str:
                 if not name.endswith((".pyc", ".pyo")):
                     path = Path(top, name)
                     parts += [str(path.relative_to(package)).encode(), path.read_bytes()]
-    return _digest(*parts)
+    return digest(*parts)
 
 
 def file_key(data: bytes) -> str:
@@ -137,7 +130,7 @@ class Memo:
     only when something was added."""
 
     def __init__(self, root: Path | None, stage: str, context: str = ""):
-        self.fingerprint = _digest(code_digest().encode(), stage.encode(), context.encode())
+        self.fingerprint = digest(code_digest(), stage, context)
         self.path = root / CACHE / f"memo-{stage}-{self.fingerprint[:16]}.pickle" if root else None
         self.known: dict[str, object] = self._read() if self.path else {}
         self.used: dict[str, None] = {}

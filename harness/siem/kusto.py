@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.backends.settings import TableSchema
+from harness.rules.answers import read_json, write_json
 from harness.rules.errors import EnvironmentFailure
 
 PACKAGE = "@kusto/language-service-next"
@@ -123,31 +124,13 @@ def _run_parallel(queries: list[str], schema: TableSchema, home: Path, functions
         return [answer for part in pool.map(one, batches) for answer in part]
 
 
-def _read_cache(path: Path) -> dict[str, list[dict]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_cache(path: Path, known: dict[str, list[dict]]) -> None:
-    try:   # a read-only project still validates, only more slowly next time
-        path.parent.mkdir(exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(known, separators=(",", ":")), encoding="utf-8")
-        temporary.replace(path)
-    except OSError:
-        pass
-
-
 def check_kql(queries: list[str], schema: TableSchema, root: Path, functions: list[dict] | None = None, *,
               cache: bool = True) -> list[list[KustoDiagnostic]]:
     """Diagnostics per query (same order). Queries checked before (same parser, script and schema)
     come from root/.iotdetect-cache; the rest go through the parser, one node process per core."""
     home = package_home(root)
     cache_file = root / CACHE_DIR / f"kusto-{_fingerprint(schema, home, functions)}.json"
-    known = _read_cache(cache_file) if cache else {}
+    known = read_json(cache_file) if cache else {}
     keys = [hashlib.sha256(q.encode()).hexdigest() for q in queries]
     todo = {key: query for key, query in zip(keys, queries) if key not in known}
     if todo:
@@ -160,7 +143,7 @@ def check_kql(queries: list[str], schema: TableSchema, root: Path, functions: li
                 # after a failure (a time-out), the batches that finished are kept for the next run
                 kept = dict.fromkeys(k for k in keys if k in known) | dict.fromkeys(known)
                 limit = max(CACHE_ENTRIES, len(keys))
-                _write_cache(cache_file, {key: known[key] for key in list(kept)[:limit]})
+                write_json(cache_file, {key: known[key] for key in list(kept)[:limit]})
     return [diagnostics({"diagnostics": known[key]}) for key in keys]
 
 

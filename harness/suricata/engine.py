@@ -210,6 +210,20 @@ def _check_output(job: Job, output: str = "") -> None:
         raise EngineError("suricata finished without writing eve.json", tail(output))
 
 
+def read_pcap(command: list[str], workspace: Workspace, job: Job, timeout: float, what: str,
+              on_timeout=None, returncode=lambda code: code) -> str:
+    """One Suricata command reading job.pcap into job.outdir; its output. A failure is raised in
+    Suricata's words (_failure: EngineError for a fault, RuleErrors for a rule it refused).
+    returncode maps the command's exit code to Suricata's own (a container runtime's)."""
+    job.outdir.mkdir(parents=True, exist_ok=True)
+    code, output = run_command(command, timeout, what, on_timeout)
+    code = returncode(code)
+    if code != 0:
+        raise _failure(code, output, workspace, what)
+    _check_output(job, output)
+    return output
+
+
 class _OneProcessPerCase:
     """Shared by the process and container engines: one command per case, faults collected the same way."""
     case_timeout: float
@@ -240,14 +254,9 @@ class _OneProcessPerCase:
                 faults += [(j.key, EngineError(f"not run: the previous {in_a_row} cases failed"))
                            for j in jobs[index:]]
                 break
-            job.outdir.mkdir(parents=True, exist_ok=True)
             try:
-                returncode, output = run_command(self.command(workspace, job), self.case_timeout,
-                                                 f"on {name}", lambda: self.cleanup(job))
-                returncode = self.returncode(returncode)
-                if returncode != 0:
-                    raise _failure(returncode, output, workspace, f"on {name}")
-                _check_output(job, output)
+                read_pcap(self.command(workspace, job), workspace, job, self.case_timeout, f"on {name}",
+                          lambda: self.cleanup(job), self.returncode)
                 drop_flush_records(job.outdir / "eve.json")
             except EngineError as error:
                 faults.append((job.key, error))

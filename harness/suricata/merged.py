@@ -40,8 +40,8 @@ from pathlib import Path
 
 from harness.rules.errors import EngineError
 from harness.suricata import eve, mergecache
-from harness.suricata.engine import (TIME_ORIGIN, BatchEngine, EngineFaults, Job, Workspace, _check_output, _failure,
-                                    run_command, suricata_args, suricata_binary)
+from harness.suricata.engine import (TIME_ORIGIN, BatchEngine, EngineFaults, Job, Workspace, read_pcap, suricata_args,
+                                    suricata_binary)
 from harness.suricata.ruleset import check_loaded_count
 from harness.suricata.flush import (FLUSH_AFTER, append_flush, flows_upper_bound, frame, is_flush_line,
                                     record as flush_record)
@@ -384,18 +384,10 @@ class MergedEngine(BatchEngine):
     def _read(workspace: Workspace, job: Job, timeout: float) -> bool:
         """`suricata -r` of one merged file into job.outdir; False when it hung or crashed (its cases
         are then replayed one by one). Rule errors are raised, as a server's start-up raises them."""
-        job.outdir.mkdir(parents=True, exist_ok=True)
         command = [suricata_binary()] + suricata_args(str(workspace.config), str(workspace.rules), str(job.outdir),
                                                       pcap=str(job.pcap))
         try:
-            returncode, output = run_command(command, timeout, f"on {job.pcap.name}")
-            if returncode != 0:
-                error = _failure(returncode, output, workspace, f"on {job.pcap.name}")
-                if not isinstance(error, EngineError):
-                    raise error
-                return False
-            check_loaded_count(output, workspace.rules)
-            _check_output(job, output)
+            check_loaded_count(read_pcap(command, workspace, job, timeout, f"on {job.pcap.name}"), workspace.rules)
         except EngineError:
             return False
         return True
