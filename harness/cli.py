@@ -120,7 +120,7 @@ def cmd_build(args) -> int:
     except SuricataMissing:   # build() then skips the load test; the rule text itself is valid
         print("warning: suricata is not installed; the rules were not load-tested (make setup)", file=sys.stderr)
     written = build(ruleset, Path(args.out))
-    print(f"wrote {len(written)} files to {args.out}")
+    print(f"wrote {written} files to {args.out}")
     return EXIT_OK
 
 

@@ -59,3 +59,36 @@ def test_rule_suricata_rejects_fails_the_build_and_writes_nothing(tmp_project, t
     err = capsys.readouterr().err
     assert f"{GOOD_RULE}:12: [detection] Suricata: detect-dsize: Parsing 'abc' failed" in err
     assert "1 problem(s); nothing written" in err
+
+
+def test_rebuild_links_unchanged_files_and_writes_changed_ones(tmp_project, tmp_path):
+    out = tmp_path / "out"
+    assert _build(tmp_project, out) == EXIT_OK
+    searches = sorted((out / "siem").rglob("mqtt-admin-login.*"))
+    assert searches, "the rule's SIEM searches"
+    inodes = {p: p.stat().st_ino for p in searches}
+    before = _files(out)
+    assert _build(tmp_project, out) == EXIT_OK
+    assert _files(out) == before
+    assert {p: p.stat().st_ino for p in searches} == inodes        # the same files, hard-linked, not rewritten
+    assert all(p.stat().st_nlink == 1 for p in searches)            # the old output is gone
+    write_rule(tmp_project, GOOD_RULE, good_rule_text(("equals: admin", "equals: root"),
+                                                    ("username: admin}", "username: root}")))
+    write_lock(tmp_project)
+    assert _build(tmp_project, out) == EXIT_OK
+    changed = [p for p in searches if p.read_bytes() != before[str(p.relative_to(out))]]
+    assert changed and all(p.stat().st_ino != inodes[p] for p in changed)   # new bytes in a new file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "project"]   # no staging or old folder left
+
+
+def test_many_files_are_written_over_every_core_and_linked_where_unchanged(tmp_path):
+    from harness.rules.outfiles import PARALLEL_MIN_FILES, write_files
+    files = [(f"f{i}.txt", f"{i}\n".encode()) for i in range(PARALLEL_MIN_FILES + 7)]
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    assert write_files(tmp_path / "old", files) == 0
+    assert sorted(p.name for p in (tmp_path / "old").iterdir()) == sorted(name for name, _ in files)
+    (tmp_path / "old" / "f3.txt").write_bytes(b"edited by hand\n")
+    assert write_files(tmp_path / "new", files, previous=tmp_path / "old") == len(files) - 1
+    assert {p.name: p.read_bytes() for p in (tmp_path / "new").iterdir()} == dict(files)
+    assert (tmp_path / "new" / "f3.txt").stat().st_nlink == 1 and (tmp_path / "new" / "f4.txt").stat().st_nlink == 2

@@ -21,9 +21,20 @@ def staged_folder(final: Path) -> Iterator[Path]:
         with writing(final):
             yield staging
             staging.chmod(0o755)   # mkdtemp makes it 0700
-            if final.exists():
-                shutil.rmtree(final)
-            staging.rename(final)
+            if final.is_dir():
+                # Out of the way first (one rename): `final` is missing only between two renames, not
+                # for as long as deleting 50,000 files takes. (A file there makes the rename fail.)
+                retired = Path(tempfile.mkdtemp(prefix=f".{final.name}-old-", dir=final.parent))
+                final.rename(retired / final.name)
+                try:
+                    staging.rename(final)
+                except OSError:
+                    (retired / final.name).rename(final)   # the old output back where it was
+                    raise
+                finally:
+                    shutil.rmtree(retired, ignore_errors=True)
+            else:
+                staging.rename(final)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
