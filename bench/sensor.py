@@ -207,8 +207,9 @@ class CpuCounter:
 class InstructionCounter(CpuCounter):
     """Instructions executed (valgrind's cachegrind, no cache simulation) on the mix minus those on
     its first packet alone: nearly the same count for the same input whatever else runs on the
-    machine (measured: within ~10 M of ~5 G on the whole mix, 16 M of ~290 M on a 3 s slice,
-    Suricata's flow threads work on timers), at ~30x the time, so one run a configuration. Start
+    machine (measured: within ~10-17 M of ~5 G on the whole mix, 16 M of ~290 M on a 3 s slice:
+    Suricata's flow threads wake on wall-clock timers, so a loaded machine, which stretches a run
+    under valgrind, adds some), at ~30x the time, so one run a configuration. Start
     and stop (rule loading, Hyperscan compilation: 451 M with no rules, 558 M with the pack) are
     subtracted: they would rank rules by their loading cost."""
     unit, scale, repeats = "M instr", 1e-6, 1
@@ -235,7 +236,7 @@ class InstructionCounter(CpuCounter):
         return float(match.group(1).replace(",", ""))
 
 
-_STICKY = re.compile(r"(?:^|; )(?:http\.|dns\.|tls\.|ssh\.|snmp\.|mqtt\.|file\.data|ja3)")
+_STICKY = re.compile(r"(?:^|; )(?:http\.|dns\.|tls\.|ssh\.|snmp\.|mqtt\.|dnp3\.data|file\.data|ja3)")
 
 
 def group_of(line: str) -> str:

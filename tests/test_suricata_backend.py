@@ -130,23 +130,28 @@ def test_payload_after_a_buffer_condition_goes_back_to_packet_data():
     assert "pkt_data;" not in SuricataBackend().compile(Rule.model_validate(data))
 
 
-def test_flags_or_stream_size_prefilter_only_without_a_fast_pattern():
-    """A rule with no positive content gets `prefilter` on its flags (else its stream_size), so
-    Suricata's engine for that keyword admits it; a rule with a content keeps the fast pattern."""
+def test_prefilter_on_flags_without_syn_fin_rst_or_on_stream_size_without_a_fast_pattern():
+    """`prefilter` goes on flags that have no SYN, FIN or RST (Suricata's packet flag mask cannot
+    skip those rules), else on stream_size, and never on a rule with a fast pattern or on flags
+    with SYN/FIN/RST (Suricata walks those on SYN packets only or skips them by the mask)."""
     def options(detection: dict) -> list[str]:
         data = _base()
         data["detection"] = detection
         return [o["name"] for o in idsrule.parse(SuricataBackend().compile(Rule.model_validate(data)))["options"]]
 
-    names = options({"protocol": "tcp", "tcp_flags": "S,CE"})
+    names = options({"protocol": "tcp", "tcp_flags": "0"})
     assert names[names.index("flags") + 1] == "prefilter" and names.count("prefilter") == 1
+    for flags in ("S,CE", "F,CE", "FPU,CE", "R,CE", "SA"):
+        assert "prefilter" not in options({"protocol": "tcp", "tcp_flags": flags}), flags
     size = {"protocol": "tcp", "flow": ["established", "to_server"],
             "where": [{"field": "flow.bytes_toserver", "gt": 1000000}]}
     names = options(size)
     assert names[names.index("stream_size") + 1] == "prefilter"
-    assert options(dict(size, tcp_flags="A")).count("prefilter") == 1      # one prefilter a rule
-    assert "prefilter" not in options({"protocol": "tcp", "tcp_flags": "S", "payload": [{"content": "MQTT"}]})
-    assert options({"protocol": "tcp", "tcp_flags": "S", "payload": [{"content": "MQTT", "negate": True}]}).count("prefilter") == 1
+    names = options(dict(size, tcp_flags="A"))                           # one prefilter a rule
+    assert names.count("prefilter") == 1 and names[names.index("flags") + 1] == "prefilter"
+    assert "prefilter" not in options(dict(size, tcp_flags="S"))
+    assert "prefilter" not in options({"protocol": "tcp", "tcp_flags": "0", "payload": [{"content": "MQTT"}]})
+    assert options({"protocol": "tcp", "tcp_flags": "0", "payload": [{"content": "MQTT", "negate": True}]}).count("prefilter") == 1
 
 
 @pytest.mark.parametrize("key, value", [

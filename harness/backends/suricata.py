@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from harness.backends import suricata_text as esc
+from harness.backends.suricata_literal import first_byte_test, required_literal
 from harness.backends.flow import default_flow
 from harness.backends.settings import SiemSettings
 from harness.rules.model import Condition, PayloadMatch, Rule
@@ -23,14 +24,21 @@ def address(items: tuple[str, ...]) -> str:
     return items[0] if len(items) == 1 else "[" + ",".join(items) + "]"
 
 
-def _condition_options(cond: Condition) -> list[str]:
+def _condition_options(cond: Condition, anchor: bool = False) -> list[str]:
+    """The condition's options; with `anchor`, also a content the condition implies, as the rule's
+    fast pattern (the caller gives it to one condition of a rule that has none)."""
     spec = cond.eve
     op, value = cond.operator, cond.value
     if spec.kind == "int_keyword":
         if op == "exists":
             return []
         sign = {"equals": "", "gt": ">", "lt": "<"}[op]
-        return [f"{spec.keyword}:{sign}{int(value)};"]
+        options = [f"{spec.keyword}:{sign}{int(value)};"]
+        if anchor:
+            # dnp3.data is the request's reassembled application layer: byte 0 the application
+            # control, byte 1 the function code that dnp3_func compares (the tx's header).
+            options += ["dnp3.data;", f'content:"|{int(value):02x}|";', "offset:1;", "depth:1;"]
+        return options
     if spec.kind == "modbus_function":
         return [f"modbus: function {int(value)};"]
     if spec.kind == "stream_size":
@@ -44,9 +52,12 @@ def _condition_options(cond: Condition) -> list[str]:
     if op == "exists":
         return options + ["bsize:>0;"]
     if op in ("regex", "in"):
-        pattern = value if op == "regex" else "^(?:" + "|".join(re.escape(str(v)) for v in value) + ")$"
+        pattern = _pattern(cond)
         flags = "i" if cond.nocase else ""
         negation = "!" if cond.negate else ""
+        if anchor:
+            literal, any_case = required_literal(pattern)
+            options += [f'content:"{esc.content(literal)}";'] + (["nocase;"] if any_case or cond.nocase else [])
         return options + [f'pcre:{negation}"/{esc.pcre(pattern)}/{flags}";']
     negation = "!" if cond.negate else ""
     options.append(f'content:{negation}"{esc.content(str(value))}";')
@@ -60,6 +71,27 @@ def _condition_options(cond: Condition) -> list[str]:
         # A negated anchored match has no content modifier form: fall back to a negated pcre.
         options = [f"{spec.keyword};", f'pcre:!"/{esc.pcre(_anchored(op, str(value)))}/{"i" if cond.nocase else ""}";']
     return options
+
+
+def _pattern(cond: Condition) -> str:
+    """The pcre of a regex or `in` condition, after the buffer's lower-casing."""
+    value = cond.value
+    if cond.eve.lowercase:
+        value = value.lower() if isinstance(value, str) else tuple(v.lower() if isinstance(v, str) else v for v in value)
+    return value if cond.operator == "regex" else "^(?:" + "|".join(re.escape(str(v)) for v in value) + ")$"
+
+
+def _anchor_length(cond: Condition) -> int:
+    """How long a fast pattern the condition implies (0: none). A sticky-buffer pcre implies the
+    literal every match contains (suricata_literal); a DNP3 function code its byte in dnp3.data."""
+    if cond.negate:
+        return 0
+    if cond.eve.kind == "sticky" and cond.operator in ("regex", "in"):
+        found = required_literal(_pattern(cond))
+        return len(found[0]) if found else 0
+    if cond.eve.keyword == "dnp3_func" and cond.operator == "equals" and 0 <= int(cond.value) <= 0xFF:
+        return 1
+    return 0
 
 
 def _anchored(op: str, value: str) -> str:
@@ -80,6 +112,19 @@ def _payload_options(match: PayloadMatch) -> list[str]:
         if number is not None:
             options.append(f"{name}:{number};")
     return options
+
+
+def _first_byte(match: PayloadMatch) -> list[str]:
+    """A byte_test of the first byte every match of an anchored payload pcre starts with
+    (suricata_literal.first_byte_test), to run before it; [] when there is none."""
+    if match.pcre is None or match.negate or match.buffer is not None:
+        return []
+    found = first_byte_test(esc.pcre(match.pcre), match.nocase)
+    if found is None:
+        return []
+    mask, value = found
+    shift = (mask & -mask).bit_length() - 1   # Suricata shifts the masked byte right by the mask's trailing zeros
+    return [f"byte_test:1,=,{value >> shift},0,bitmask 0x{mask:02x};"]
 
 
 def _has_fast_pattern(rule: Rule) -> bool:
@@ -107,24 +152,33 @@ def rule_options(rule: Rule) -> list[str]:
     flow = default_flow(rule)
     if flow:
         options.append("flow:" + ",".join(flow) + ";")
+    fast = _has_fast_pattern(rule)
+    # A rule without a fast pattern sits in the non-prefilter list of its port groups, walked for
+    # every packet (~3 M instructions a rule on the sensor mix, bench/sensor.py), unless one of its
+    # conditions implies a content (below) or a keyword engine takes it (`prefilter`).
+    lengths = [] if fast else [_anchor_length(cond) for cond in det.where]
+    anchor = lengths.index(max(lengths)) if lengths and max(lengths) > 0 else None
     if det.tcp_flags:
         options.append(f"flags:{det.tcp_flags};")
-        if not _has_fast_pattern(rule):
-            # Without a content the rule sits in the non-prefilter list of every packet of its
-            # port group; `prefilter` hands it to the flags engine, which admits it only to
-            # packets whose flags match (measured on the sensor mix: bench/sensor.py).
+        if not fast and anchor is None and not set("SFR") & set(det.tcp_flags.split(",")[0]):
+            # Flags with SYN, FIN or RST need none: Suricata walks a SYN rule on SYN packets only
+            # and skips a FIN/RST rule by the packet's flag mask, both cheaper than a flags engine
+            # run on every TCP packet (measured: -43 M). Other flags (`0`, the null scan) have no
+            # mask bit: their engine admits the rule only to packets with those flags.
             options.append("prefilter;")
     # A sticky buffer stays selected until another is named. Naming the selected one again makes a
     # second instance of it, which Suricata 7 warns about ("duplicate instance"): name it once.
     current: str | None = None
-    for cond in det.where:
-        cond_options = _condition_options(cond)
-        if cond.eve.kind == "stream_size" and cond_options and not det.tcp_flags and not _has_fast_pattern(rule):
-            cond_options.append("prefilter;")     # as flags above: only packets past the size
+    for index, cond in enumerate(det.where):
+        cond_options = _condition_options(cond, anchor=index == anchor)
+        if cond.eve.kind == "stream_size" and cond_options and not det.tcp_flags and not fast and anchor is None:
+            cond_options.append("prefilter;")     # only packets past the size
         if cond.eve.kind == "sticky":
             if current == cond.eve.keyword and cond_options and cond_options[0] == f"{cond.eve.keyword};":
                 cond_options = cond_options[1:]
             current = cond.eve.keyword
+        if "dnp3.data;" in cond_options:
+            current = "dnp3.data"
         options += cond_options
     # A payload match without a buffer after a buffer-based condition must go back to the
     # packet/stream data, or it would search that buffer.
@@ -135,6 +189,8 @@ def rule_options(rule: Rule) -> list[str]:
         if match.buffer is not None and match.buffer == current:
             payload_options = payload_options[1:]
         current = match.buffer
+        if not fast and anchor is None:
+            payload_options = _first_byte(match) + payload_options
         options += payload_options
     for raw in rule.suricata.options:
         options.append(f"{raw.keyword}:{raw.value};" if raw.value is not None else f"{raw.keyword};")
