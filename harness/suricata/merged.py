@@ -39,7 +39,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from harness.rules.errors import EngineError
-from harness.suricata import eve, mergecache
+from harness.suricata import eve, evelines, mergecache
 from harness.suricata.engine import (TIME_ORIGIN, BatchEngine, EngineFaults, Job, Workspace, read_pcap, suricata_args,
                                     suricata_binary)
 from harness.suricata.ruleset import check_loaded_count
@@ -54,10 +54,6 @@ _NANOSECONDS = {b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"}
 MAX_FILE_BYTES = 256 << 20
 CASES_PER_TIMEOUT = 20
 _PCAP_CNT = re.compile(rb'"pcap_cnt":(?P<n>\d+)')
-# EVE pkt_src of records made on a packet read from the file (or decoded out of one): stamped with
-# that packet's own time. Pseudo-packets made when a flow times out or at shutdown are not.
-_PACKET_TIME = {"wire/pcap", "gre tunnel", "ipv4 tunnel", "ipv6 tunnel", "teredo tunnel", "defrag",
-                "stream (detect/log)", "geneve encapsulation", "vxlan encapsulation"}
 
 
 @dataclass
@@ -409,47 +405,52 @@ class MergedEngine(BatchEngine):
             return max(0, bisect.bisect_right(starts, micros) - 1)
 
         parsed, flows = [], collections.defaultdict(list)     # flow_id -> [(case, index of its flow record)]
-        # Bytes throughout (orjson reads them without a decode; lines are written back as Suricata wrote them).
+        seconds: dict = {}
+        # Bytes throughout: only alerts and lines of an unexpected shape are parsed (evelines.py);
+        # lines are written back as Suricata wrote them.
         text = eve_path.read_bytes() if eve_path.is_file() else b""
         for line in text.split(b"\n"):
             if not line.strip() or is_flush_line(line):
                 continue
             try:
-                record = eve.loads(line)
-                when = _eve_micros(record["timestamp"])
-                flow = record.get("flow")
-                started = case_at(_eve_micros(flow["start"])) if isinstance(flow, dict) and "start" in flow else None
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                when, start, event_type, flow_id, packet_time, record = evelines.read(line, _eve_micros, seconds)
+            except EngineError as exc:
                 raise EngineError(f"{eve_path} is not EVE JSON ({exc})") from None
-            if record.get("event_type") == "flow" and "flow_id" in record:
-                flows[record["flow_id"]].append((started, len(parsed)))
-            parsed.append((line, record, when, started))
+            started = None if start is None else case_at(start)
+            if event_type == "flow" and flow_id is not None:
+                flows[flow_id].append((started, len(parsed)))
+            parsed.append((line, record, when, started, event_type, flow_id, packet_time))
         lines: list[list[bytes]] = [[] for _ in merged.cases]
+        counts = [0] * len(merged.cases)
         alerts: list[list[dict]] = [[] for _ in merged.cases]
         replay: set[str] = set()
-        for index, (line, record, when, owner) in enumerate(parsed):
-            if owner is None and record.get("pkt_src") in _PACKET_TIME:
+        for index, (line, record, when, owner, event_type, flow_id, packet_time) in enumerate(parsed):
+            if owner is None and packet_time:
                 owner = case_at(when)
             if owner is None:
-                candidates = {case for case, logged in flows.get(record.get("flow_id"), ())
+                candidates = {case for case, logged in flows.get(flow_id, ())
                               if logged > index and case is not None and starts[case] <= when}
                 owner = max(candidates, default=case_at(when))
                 if len(candidates) != 1:
                     replay |= {merged.cases[case].job.key for case in candidates | {owner}}
             case = merged.cases[owner]
             if when > case.end_us:
-                if record.get("event_type") == "flow" and case.flush_second is None:
-                    line = self._as_at_teardown(line, record, case)
+                if event_type == "flow" and case.flush_second is None:
+                    line = self._as_at_teardown(line, record or evelines.read_parsed(line, _eve_micros)[-1], case)
                 else:
                     # Inspected late, in another case's time: replay both of them alone.
                     replay.add(case.job.key)
                     replay.add(merged.cases[case_at(when)].job.key)
-            final = self._own_packet_count(line, case)
-            lines[owner].append(final)
-            if record.get("event_type") == "alert":
+            counts[owner] += 1
+            if event_type == "alert":
+                final = self._own_packet_count(line, case)
                 alerts[owner].append(record if final is line else eve.loads(final))
-        for case, case_lines, case_alerts in zip(merged.cases, lines, alerts):
-            self.parsed[case.job.key] = (case_alerts, len(case_lines))
+                if self.write_eve:
+                    lines[owner].append(final)
+            elif self.write_eve:
+                lines[owner].append(self._own_packet_count(line, case))
+        for case, case_lines, count, case_alerts in zip(merged.cases, lines, counts, alerts):
+            self.parsed[case.job.key] = (case_alerts, count)
             if self.write_eve:
                 case.job.outdir.mkdir(parents=True, exist_ok=True)
                 (case.job.outdir / "eve.json").write_bytes(b"".join(line + b"\n" for line in case_lines))
