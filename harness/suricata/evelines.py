@@ -9,9 +9,12 @@ Read from the bytes, a key in the part before the first `{` is a top-level key (
 string value is escaped, so `"name":"` cannot occur inside one). Where a line does not have exactly
 that shape, or it is an alert, it is parsed whole (`read_parsed`) and the same facts are taken from
 the record, so the fast reading only ever answers where it is certain to agree
-(tests/test_merged_engine.py compares both on every line of a suite run).
+(tests/test_evelines.py compares both on every line of a suite run).
 """
 from __future__ import annotations
+
+import functools
+from datetime import datetime, timedelta, timezone
 
 from harness.rules.errors import EngineError
 from harness.suricata import eve
@@ -27,18 +30,44 @@ _EVENT, _FLOW_ID, _PKT_SRC = b'"event_type":"', b'"flow_id":', b'"pkt_src":"'
 _FLOW, _START = b',"flow":{', b'"start":"'
 
 
-def read(line: bytes, micros, seconds: dict) -> tuple:
+@functools.lru_cache(maxsize=4096)
+def _second(text: str) -> int:
+    """Epoch second of an EVE timestamp's "YYYY-mm-ddTHH:MM:SS" and "+hhmm" (cached: a case's
+    records share a handful of seconds)."""
+    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
+    return round((moment - _EPOCH).total_seconds())
+
+
+def micros(text: str) -> int:
+    """Microseconds since the epoch of an EVE timestamp ("2023-11-14T22:13:20.005000+0000")."""
+    if len(text) != 31 or text[19] != ".":
+        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+        return round((moment - _EPOCH) / timedelta(microseconds=1))
+    return _second(text[:19] + text[26:]) * 1_000_000 + int(text[20:26])
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def eve_time(when: int, like: str) -> str:
+    """when (µs) as Suricata writes a timestamp, in the UTC offset of `like` (one of its timestamps)."""
+    offset = datetime.strptime(like, "%Y-%m-%dT%H:%M:%S.%f%z").utcoffset()
+    moment = (_EPOCH + timedelta(microseconds=when)).astimezone(timezone(offset))
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + like[-5:]
+
+
+def read(line: bytes, seconds: dict) -> tuple:
     """(time µs, flow start µs or None, event_type, flow_id, made on a packet (None when the flow's
-    start decides), the parsed record or None). micros(text) reads a whole EVE timestamp; seconds
-    caches the whole second of each "YYYY-mm-ddTHH:MM:SS" + zone seen (a case's records share a few)."""
+    start decides), the parsed record or None). seconds caches the µs of each whole second
+    ("YYYY-mm-ddTHH:MM:SS" + zone) seen: a case's records share a few."""
     try:
-        facts = _from_bytes(line, seconds, micros)
+        facts = _from_bytes(line, seconds)
     except ValueError:
         facts = None                    # not the shape it looked like: the parser says what it is
-    return facts if facts is not None else read_parsed(line, micros)
+    return facts if facts is not None else read_parsed(line)
 
 
-def read_parsed(line: bytes, micros) -> tuple:
+def read_parsed(line: bytes) -> tuple:
     """The same facts from the record parsed whole; EngineError (the parser's reason) when it is
     not an EVE record."""
     try:
@@ -52,7 +81,7 @@ def read_parsed(line: bytes, micros) -> tuple:
         raise EngineError(f"{exc}") from None
 
 
-def _stamp(line: bytes, at: int, seconds: dict, micros) -> int | None:
+def _stamp(line: bytes, at: int, seconds: dict) -> int | None:
     """µs of the 31-byte timestamp at line[at:] (closed by a quote), None for another shape."""
     if line[at + 31:at + 32] != b'"' or line[at + 19:at + 20] != b".":
         return None
@@ -64,10 +93,10 @@ def _stamp(line: bytes, at: int, seconds: dict, micros) -> int | None:
     return second + int(line[at + 20:at + 26])
 
 
-def _from_bytes(line: bytes, seconds: dict, micros):
+def _from_bytes(line: bytes, seconds: dict):
     if not line.startswith(_OPEN) or not line.endswith(b"}"):
         return None
-    when = _stamp(line, 14, seconds, micros)
+    when = _stamp(line, 14, seconds)
     head = line.find(b"{", 1)          # the header is what comes before the first nested object
     if when is None or head < 0:
         return None
@@ -90,7 +119,7 @@ def _from_bytes(line: bytes, seconds: dict, micros):
         close = line.find(b"}", head + 1)
         limit = close if inner < 0 else min(inner, close)
         at = line.find(_START, head, limit)
-        start = _stamp(line, at + 9, seconds, micros) if at >= 0 else None
+        start = _stamp(line, at + 9, seconds) if at >= 0 else None
         if start is None:
             return None
         return when, start, event_type.decode(), flow_id, None, None

@@ -6,7 +6,7 @@ concatenated into one pcap instead, each case placed exactly where the batch eng
 first packet 2 days after the previous case's last, see BatchEngine._time_separated), so a case's
 packets, timestamps and threshold windows are the batch engine's. Suricata reads each merged file
 with `-r` (one start-up and one teardown per worker) and its eve.json is split back into the
-cases' own folders (_split: by the flow's start, the packet's time, or the flow_id still open). No
+cases' own folders (evesplit.py: by the flow's start, the packet's time, or the flow_id still open). No
 state can count across cases: a threshold window is at most 1 day, every flow has timed out long
 before the next case, and Suricata moves a timed-out flow out of its hash before a packet of the
 next case can land in it (flow-hash.c, 7.0.10).
@@ -28,23 +28,20 @@ What differs from a file per case, and what is done about it:
 """
 from __future__ import annotations
 
-import bisect
-import collections
 import functools
-import re
 import struct
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from harness.rules.errors import EngineError
-from harness.suricata import eve, evelines, mergecache
+from harness.suricata import evesplit, mergecache
 from harness.suricata.engine import (TIME_ORIGIN, BatchEngine, EngineFaults, Job, Workspace, read_pcap, suricata_args,
                                     suricata_binary)
 from harness.suricata.ruleset import check_loaded_count
-from harness.suricata.flush import (FLUSH_AFTER, append_flush, flows_upper_bound, frame, is_flush_line,
+from harness.suricata.flush import (FLUSH_AFTER, append_flush, flows_upper_bound, frame,
                                     record as flush_record)
+from harness.suricata.follow import run_following
 from harness.suricata.pcapshift import shift_pcap, time_span
 
 _GLOBAL_HEADER, _RECORD_HEADER = 24, 16
@@ -53,7 +50,6 @@ _NANOSECONDS = {b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"}
 # Merged files stay below this size: a worker's share is cut into several files when it is larger.
 MAX_FILE_BYTES = 256 << 20
 CASES_PER_TIMEOUT = 20
-_PCAP_CNT = re.compile(rb'"pcap_cnt":(?P<n>\d+)')
 
 
 @dataclass
@@ -123,30 +119,6 @@ def _micros(stamp: tuple[int, int], nanoseconds: bool) -> int:
     return stamp[0] * 1_000_000 + (stamp[1] // 1000 if nanoseconds else stamp[1])
 
 
-@functools.lru_cache(maxsize=4096)
-def _eve_second(text: str) -> int:
-    """Epoch second of an EVE timestamp's "YYYY-mm-ddTHH:MM:SS" and "+hhmm" (cached: a case's
-    records share a handful of seconds)."""
-    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
-    return round((moment - _EPOCH).total_seconds())
-
-
-def _eve_micros(text: str) -> int:
-    """Microseconds since the epoch of an EVE timestamp ("2023-11-14T22:13:20.005000+0000")."""
-    if len(text) != 31 or text[19] != ".":
-        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
-        return round((moment - _EPOCH) / timedelta(microseconds=1))
-    return _eve_second(text[:19] + text[26:]) * 1_000_000 + int(text[20:26])
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def _eve_time(micros: int, like: str) -> str:
-    """micros as Suricata writes a timestamp, in the UTC offset of `like` (one of its timestamps)."""
-    offset = datetime.strptime(like, "%Y-%m-%dT%H:%M:%S.%f%z").utcoffset()
-    moment = (_EPOCH + timedelta(microseconds=micros)).astimezone(timezone(offset))
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + like[-5:]
 
 
 @dataclass
@@ -354,10 +326,13 @@ class MergedEngine(BatchEngine):
         faults, replay = [], set()
         failed = set()
         alone = [job for job in jobs if owner[job.key].alone]
+        splits = {}
         for job in jobs:
-            if not owner[job.key].alone and not self._read(workspace, job, serving.case_timeout):
-                failed.add(job.key)
-                replay |= {case.job.key for case in owner[job.key].cases}
+            if not owner[job.key].alone:
+                splits[job.key] = evesplit.Split(owner[job.key].cases, job.outdir / "eve.json")
+                if not self._read(workspace, job, serving.case_timeout, splits[job.key].feed):
+                    failed.add(job.key)
+                    replay |= {case.job.key for case in owner[job.key].cases}
         served = BatchEngine._run_share(serving, workspace, alone, None, worker) if alone or not jobs else []
         for key, error in served:
             failed.add(key)
@@ -369,7 +344,7 @@ class MergedEngine(BatchEngine):
             merged = owner[job.key]
             if job.key in failed:
                 continue
-            late = self._split(job.outdir / "eve.json", merged) if not merged.alone else set()
+            late = self._split(splits[job.key], merged) if not merged.alone else set()
             replay |= late
             for case in merged.cases:
                 if progress and case.job.key not in late:
@@ -377,80 +352,28 @@ class MergedEngine(BatchEngine):
         return faults, replay
 
     @staticmethod
-    def _read(workspace: Workspace, job: Job, timeout: float) -> bool:
-        """`suricata -r` of one merged file into job.outdir; False when it hung or crashed (its cases
-        are then replayed one by one). Rule errors are raised, as a server's start-up raises them."""
+    def _read(workspace: Workspace, job: Job, timeout: float, feed) -> bool:
+        """`suricata -r` of one merged file into job.outdir, its eve.json fed to feed as Suricata
+        writes it; False when it hung or crashed (its cases are then replayed one by one). Rule
+        errors are raised, as a server's start-up raises them."""
         command = [suricata_binary()] + suricata_args(str(workspace.config), str(workspace.rules), str(job.outdir),
                                                       pcap=str(job.pcap))
+        eve_path = job.outdir / "eve.json"
+        eve_path.unlink(missing_ok=True)     # Suricata appends: a kept folder's last run must not count again
         try:
-            check_loaded_count(read_pcap(command, workspace, job, timeout, f"on {job.pcap.name}"), workspace.rules)
+            output = read_pcap(command, workspace, job, timeout, f"on {job.pcap.name}",
+                               run=functools.partial(run_following, path=eve_path, feed=feed))
+            check_loaded_count(output, workspace.rules)
         except EngineError:
             return False
         return True
 
-    def _split(self, eve_path: Path, merged: _File) -> set[str]:
-        """Write each case's records into its own eve.json; returns the keys of cases that may have
-        influenced each other. Whose a record is:
-        - a flow record or an alert names its flow's start: the case whose window holds it;
-        - a record made on a packet read from the file carries that packet's time: the case whose
-          window holds it (no packet reaches a flow of an earlier case: it has timed out);
-        - anything else (a transaction logged when its flow ended) carries only the flow_id, which
-          Suricata 7.0 makes of the flow's hash (its addresses and ports) and only the low bits of
-          its start time, so cases talking between the same hosts can share it: the flow with that
-          id still open at that point of the file (a flow's records all come before its flow
-          record) that started before the record. Two such: both cases are replayed."""
-        starts = [case.first_us for case in merged.cases]
-
-        def case_at(micros: int) -> int:
-            return max(0, bisect.bisect_right(starts, micros) - 1)
-
-        parsed, flows = [], collections.defaultdict(list)     # flow_id -> [(case, index of its flow record)]
-        seconds: dict = {}
-        # Bytes throughout: only alerts and lines of an unexpected shape are parsed (evelines.py);
-        # lines are written back as Suricata wrote them.
-        text = eve_path.read_bytes() if eve_path.is_file() else b""
-        for line in text.split(b"\n"):
-            if not line.strip() or is_flush_line(line):
-                continue
-            try:
-                when, start, event_type, flow_id, packet_time, record = evelines.read(line, _eve_micros, seconds)
-            except EngineError as exc:
-                raise EngineError(f"{eve_path} is not EVE JSON ({exc})") from None
-            started = None if start is None else case_at(start)
-            if event_type == "flow" and flow_id is not None:
-                flows[flow_id].append((started, len(parsed)))
-            parsed.append((line, record, when, started, event_type, flow_id, packet_time))
-        lines: list[list[bytes]] = [[] for _ in merged.cases]
-        counts = [0] * len(merged.cases)
-        alerts: list[list[dict]] = [[] for _ in merged.cases]
-        replay: set[str] = set()
-        for index, (line, record, when, owner, event_type, flow_id, packet_time) in enumerate(parsed):
-            if owner is None and packet_time:
-                owner = case_at(when)
-            if owner is None:
-                candidates = {case for case, logged in flows.get(flow_id, ())
-                              if logged > index and case is not None and starts[case] <= when}
-                owner = max(candidates, default=case_at(when))
-                if len(candidates) != 1:
-                    replay |= {merged.cases[case].job.key for case in candidates | {owner}}
-            case = merged.cases[owner]
-            if when > case.end_us:
-                if event_type == "flow" and case.flush_second is None:
-                    line = self._as_at_teardown(line, record or evelines.read_parsed(line, _eve_micros)[-1], case)
-                else:
-                    # Inspected late, in another case's time: replay both of them alone.
-                    replay.add(case.job.key)
-                    replay.add(merged.cases[case_at(when)].job.key)
-            counts[owner] += 1
-            if event_type == "alert":
-                final = self._own_packet_count(line, case)
-                alerts[owner].append(record if final is line else eve.loads(final))
-                if self.write_eve:
-                    lines[owner].append(final)
-            elif self.write_eve:
-                lines[owner].append(self._own_packet_count(line, case))
-        for case, case_lines, count, case_alerts in zip(merged.cases, lines, counts, alerts):
-            self.parsed[case.job.key] = (case_alerts, count)
+    def _split(self, split: evesplit.Split, merged: _File) -> set[str]:
+        """Each case's alerts and record count (and, with write_eve, its eve.json) from the file's
+        split (evesplit.py); returns the keys of cases that may have influenced each other."""
+        replay, results, lines = split.finish(self.write_eve)
+        for case, result, case_lines in zip(merged.cases, results, lines):
+            self.parsed[case.job.key] = result
             if self.write_eve:
                 case.job.outdir.mkdir(parents=True, exist_ok=True)
                 (case.job.outdir / "eve.json").write_bytes(b"".join(line + b"\n" for line in case_lines))
@@ -461,19 +384,3 @@ class MergedEngine(BatchEngine):
         holds them; None when the case was replayed alone (read its eve.json instead)."""
         return self.parsed.get(key)
 
-    @staticmethod
-    def _as_at_teardown(line: bytes, record: dict, case: _Case) -> bytes:
-        """A flow record logged after its case: the time and reason a file's teardown gives it."""
-        stamp = record["timestamp"]
-        line = line.replace(f'"timestamp":"{stamp}"'.encode(),
-                            f'"timestamp":"{_eve_time(case.last_us, stamp)}"'.encode(), 1)
-        return line.replace(b'"reason":"timeout"', b'"reason":"shutdown"', 1)
-
-    @staticmethod
-    def _own_packet_count(line: bytes, case: _Case) -> bytes:
-        if not case.packets_before:
-            return line
-        match = _PCAP_CNT.search(line)
-        if not match or int(match.group("n")) <= case.packets_before:
-            return line
-        return b"%s%d%s" % (line[:match.start("n")], int(match.group("n")) - case.packets_before, line[match.end("n"):])
