@@ -179,9 +179,36 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def traffic_key(ref, plan: roles.Plan, root: Path, version: str | None = None) -> str:
+class Resolved:
+    """resolve()'s concrete arguments (or a capture's host map) of many cases on one plan, kept in
+    the project's cache (harness/rules/memo.py) under the case's traffic as written (generator and
+    arguments, or host map), in a pack named after the plan and the code: the harness and the
+    generators packages, whose role defaults bind() reads. Every input of a resolution is in the key,
+    so a changed plan, case or generator misses. A warm run then neither resolves roles nor
+    imports the generators (and scapy's layers) to read their defaults: ~0.5 s of a `test`'s
+    start. Only resolutions that succeed are kept; callers must not change what args() returns."""
+
+    def __init__(self, plan: roles.Plan, root: Path | None):
+        self.plan, self.root = plan, root
+        self.memo = Memo(root, "resolved", repr(plan.networks))
+
+    def args(self, ref) -> dict:
+        traffic = ref.traffic
+        key = hashlib.sha256(repr((traffic.generator, traffic.args if traffic.generator else traffic.hosts))
+                             .encode()).hexdigest()
+        found = self.memo.get(key)
+        if found is None:
+            found, _ = resolve(ref, self.plan, self.root)
+            self.memo.put(key, found)
+        return found
+
+    def save(self) -> None:
+        self.memo.save()
+
+
+def traffic_key(ref, plan: roles.Plan, root: Path, version: str | None = None, resolved: Resolved | None = None) -> str:
     """What a cached pcap was made from: generator, resolved arguments and generator code."""
-    args, _ = resolve(ref, plan, root)
+    args = resolved.args(ref) if resolved is not None else resolve(ref, plan, root)[0]
     text = repr((ref.traffic.generator, args, version or code_version()))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -203,7 +230,8 @@ def stage_capture(ref, plan: roles.Plan, source: Path, folder: Path, root: Path,
     return stage_captures([(ref, source)], plan, folder, root, version)[ref.key]
 
 
-def stage_captures(items: list, plan: roles.Plan, folder: Path, root: Path, version: str | None = None) -> dict[str, Path]:
+def stage_captures(items: list, plan: roles.Plan, folder: Path, root: Path, version: str | None = None,
+                   resolved: Resolved | None = None) -> dict[str, Path]:
     """{case key: pcap to replay} for (ref, source pcap) pairs: captures with a host map rewritten
     onto the plan's hosts, everything else as it is. Rewriting is scapy's per-packet work (~0.5 s a
     capture), so each result is kept in the project's cache under a hash of the capture's bytes, the
@@ -216,7 +244,7 @@ def stage_captures(items: list, plan: roles.Plan, folder: Path, root: Path, vers
         if not ref.traffic.hosts:
             staged[ref.key] = source
             continue
-        hosts, _ = resolve(ref, plan, root)
+        hosts = resolved.args(ref) if resolved is not None else resolve(ref, plan, root)[0]
         try:
             data = source.read_bytes()
         except OSError as exc:
