@@ -30,11 +30,15 @@ def _code() -> str:
     return digest(*(Path(module.__file__).read_bytes() for module in (merged, flush, pcapshift)))
 
 
-def key(pcaps: list[bytes], layout: tuple, paths: list[Path] | None = None) -> str:
+def key(pcaps: list[bytes] | None, layout: tuple, paths: list[Path] | None = None) -> str:
     """What an entry depends on: the cases' pcap bytes in order (their sha256), the layout, the code.
-    paths: where those bytes were read (their digests are known once per process)."""
-    shas = ([file_sha256(path, data) for path, data in zip(paths, pcaps)] if paths is not None
-            else [hashlib.sha256(data).hexdigest() for data in pcaps])
+    paths: where those bytes are (their digests are known once per process; pcaps None: read
+    there when not known)."""
+    if pcaps is None:
+        shas = [file_sha256(path) for path in paths]
+    else:
+        shas = ([file_sha256(path, data) for path, data in zip(paths, pcaps)] if paths is not None
+                else [hashlib.sha256(data).hexdigest() for data in pcaps])
     return digest(VERSION, _code(), repr(layout), *shas)
 
 
