@@ -14,6 +14,7 @@ the record, so the fast reading only ever answers where it is certain to agree
 from __future__ import annotations
 
 import functools
+import re
 from datetime import datetime, timedelta, timezone
 
 from harness.rules.errors import EngineError
@@ -25,9 +26,7 @@ PACKET_TIME = frozenset({"wire/pcap", "gre tunnel", "ipv4 tunnel", "ipv6 tunnel"
                          "stream (detect/log)", "geneve encapsulation", "vxlan encapsulation"})
 _PACKET_TIME_BYTES = frozenset(source.encode() for source in PACKET_TIME)
 
-_OPEN = b'{"timestamp":"'           # every EVE line starts so; the stamp is "YYYY-mm-ddTHH:MM:SS.ffffff+hhmm"
-_EVENT, _FLOW_ID, _PKT_SRC = b'"event_type":"', b'"flow_id":', b'"pkt_src":"'
-_FLOW, _START = b',"flow":{', b'"start":"'
+_PKT_SRC, _FLOW = b'"pkt_src":"', b',"flow":{'
 
 
 @functools.lru_cache(maxsize=4096)
@@ -81,53 +80,42 @@ def read_parsed(line: bytes) -> tuple:
         raise EngineError(f"{exc}") from None
 
 
-def _stamp(line: bytes, at: int, seconds: dict) -> int | None:
-    """µs of the 31-byte timestamp at line[at:] (closed by a quote), None for another shape."""
-    if line[at + 31:at + 32] != b'"' or line[at + 19:at + 20] != b".":
-        return None
-    whole = line[at:at + 19] + line[at + 26:at + 31]
-    second = seconds.get(whole)
+def _micros_of(whole: bytes, fraction: bytes, zone: bytes, seconds: dict) -> int:
+    """µs of a timestamp matched as "YYYY-mm-ddTHH:MM:SS", "ffffff", "+hhmm"."""
+    second = seconds.get(whole + zone)
     if second is None:
-        text = line[at:at + 31].decode("ascii", errors="replace")
-        second = seconds[whole] = micros(text) - int(text[20:26])
-    return second + int(line[at + 20:at + 26])
+        second = seconds[whole + zone] = _second((whole + zone).decode("ascii")) * 1_000_000
+    return second + int(fraction)
+
+
+_STAMP = rb'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{6})([+-]\d{4})"'
+# The header, flat up to the first "{": timestamp and flow_id first, as Suricata writes them, then
+# event_type (an identifier) and the rest of the flat part (where pkt_src is).
+_HEAD = re.compile(rb'\{"timestamp":"' + _STAMP + rb',"flow_id":(\d+),[^{]*?"event_type":"([a-z0-9_]+)"([^{]*)')
+# A flow object's start, before anything nested in it.
+_FLOW_START = re.compile(rb'\{[^{}]*?"start":"' + _STAMP)
 
 
 def _from_bytes(line: bytes, seconds: dict):
-    if not line.startswith(_OPEN) or not line.endswith(b"}"):
+    """The facts, or None where the line is not of the one shape read here (then it is parsed)."""
+    match = _HEAD.match(line)
+    if match is None or not line.endswith(b"}"):
         return None
-    when = _stamp(line, 14, seconds)
-    head = line.find(b"{", 1)          # the header is what comes before the first nested object
-    if when is None or head < 0:
-        return None
-    at = line.find(_EVENT, 0, head)
-    end = line.find(b'"', at + 14, head) if at >= 0 else -1
-    if end < 0:
-        return None
-    event_type = line[at + 14:end]
-    if event_type == b"alert" or b"\\" in event_type:
+    whole, fraction, zone, flow_id, event_type, rest = match.groups()
+    if event_type == b"alert":
         return None                     # the verdicts need an alert's whole record
-    at = line.find(_FLOW_ID, 0, head)
-    end = line.find(b",", at + 10, head) if at >= 0 else -1
-    digits = line[at + 10:end] if end >= 0 else b""
-    if not digits.isdigit():
-        return None                     # no flow_id before the first object: it may follow one
-    flow_id = int(digits)
-    if line.startswith(_FLOW, head - 8):
+    when = _micros_of(whole, fraction, zone, seconds)
+    if rest.endswith(_FLOW[:-1]):
         # The first object is the top-level flow: its start comes before anything nested in it.
-        inner = line.find(b"{", head + 1)
-        close = line.find(b"}", head + 1)
-        limit = close if inner < 0 else min(inner, close)
-        at = line.find(_START, head, limit)
-        start = _stamp(line, at + 9, seconds) if at >= 0 else None
+        start = _FLOW_START.match(line, match.end())
         if start is None:
             return None
-        return when, start, event_type.decode(), flow_id, None, None
+        return when, _micros_of(*start.groups(), seconds), event_type.decode(), int(flow_id), None, None
     if _FLOW[1:] in line:
         return None                     # a "flow" object elsewhere: let the parser say where it is
-    at = line.find(_PKT_SRC, 0, head)
-    end = line.find(b'"', at + 11, head) if at >= 0 else -1
-    source = line[at + 11:end] if end >= 0 else b"\\"
+    at = rest.find(_PKT_SRC)
+    end = rest.find(b'"', at + 11) if at >= 0 else -1
+    source = rest[at + 11:end] if end >= 0 else b"\\"
     if b"\\" in source:
         return None                     # none, or an escaped one: parse
-    return when, None, event_type.decode(), flow_id, source in _PACKET_TIME_BYTES, None
+    return when, None, event_type.decode(), int(flow_id), source in _PACKET_TIME_BYTES, None
