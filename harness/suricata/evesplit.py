@@ -29,13 +29,21 @@ _PCAP_CNT = re.compile(rb'"pcap_cnt":(?P<n>\d+)')
 
 
 class Split:
-    """One merged file's eve.json: feed() its bytes in any pieces, then finish()."""
+    """One merged file's eve.json: feed() its bytes in any pieces, then finish(). A record whose
+    case its flow's start or its packet's time names is counted as it arrives; only the few that
+    name neither wait for every flow record (finish). keep_lines: also each case's lines (with
+    their record numbers, so the waiting ones go back in their place)."""
 
-    def __init__(self, cases: list, eve_path: Path):
-        self.cases, self.eve_path = cases, eve_path
+    def __init__(self, cases: list, eve_path: Path, keep_lines: bool = True):
+        self.cases, self.eve_path, self.keep_lines = cases, eve_path, keep_lines
         self.starts = [case.first_us for case in cases]
-        self.parsed: list[tuple] = []
         self.flows = collections.defaultdict(list)     # flow_id -> [(case, index of its flow record)]
+        self.waiting: list[tuple] = []                 # records whose case the flow_id decides
+        self.counts = [0] * len(cases)
+        self.alerts: list[list[tuple[int, dict]]] = [[] for _ in cases]
+        self.lines: list[list[tuple[int, bytes]]] = [[] for _ in cases]
+        self.replay: set[str] = set()
+        self.index = 0
         self.seconds: dict = {}
         self.rest = b""
         self.error: EngineError | None = None
@@ -61,7 +69,8 @@ class Split:
     def _lines(self, block: bytes) -> None:
         # Bytes throughout: only alerts and lines of an unexpected shape are parsed (evelines.py);
         # lines are written back as Suricata wrote them.
-        parsed, flows, seconds, case_at = self.parsed, self.flows, self.seconds, self.case_at
+        flows, seconds, case_at, count = self.flows, self.seconds, self.case_at, self._count
+        index = self.index
         for line in block.split(b"\n"):
             if not line.strip() or is_flush_line(line):
                 continue
@@ -69,49 +78,58 @@ class Split:
                 when, start, event_type, flow_id, packet_time, record = evelines.read(line, seconds)
             except EngineError as exc:
                 raise EngineError(f"{self.eve_path} is not EVE JSON ({exc})") from None
-            started = None if start is None else case_at(start)
+            owner = None if start is None else case_at(start)
             if event_type == "flow" and flow_id is not None:
-                flows[flow_id].append((started, len(parsed)))
-            parsed.append((line, record, when, started, event_type, flow_id, packet_time))
+                flows[flow_id].append((owner, index))
+            if owner is None and packet_time:
+                owner = case_at(when)
+            if owner is None:
+                self.waiting.append((index, line, record, when, event_type, flow_id))
+            else:
+                count(index, owner, line, record, when, event_type)
+            index += 1
+        self.index = index
 
-    def finish(self, keep_lines: bool) -> tuple[set[str], list[tuple[list[dict], int]], list[list[bytes]]]:
+    def _count(self, index: int, owner: int, line: bytes, record, when: int, event_type) -> None:
+        case = self.cases[owner]
+        if when > case.end_us:
+            if event_type == "flow" and case.flush_second is None:
+                if self.keep_lines:
+                    line = as_at_teardown(line, record or evelines.read_parsed(line)[-1], case)
+            else:
+                # Inspected late, in another case's time: replay both of them alone.
+                self.replay.add(case.job.key)
+                self.replay.add(self.cases[self.case_at(when)].job.key)
+        self.counts[owner] += 1
+        if event_type == "alert":
+            final = own_packet_count(line, case)
+            self.alerts[owner].append((index, record if final is line else eve.loads(final)))
+            if self.keep_lines:
+                self.lines[owner].append((index, final))
+        elif self.keep_lines:
+            self.lines[owner].append((index, own_packet_count(line, case)))
+
+    def finish(self) -> tuple[set[str], list[tuple[list[dict], int]], list[list[bytes]]]:
         """(keys of cases that may have influenced each other, (alert records, number of records)
-        of each case, each case's lines when keep_lines)."""
+        of each case, each case's lines when keep_lines), records in the file's order."""
         if self.rest:
             self.feed(b"\n")
         if self.error is not None:
             raise self.error
-        cases, case_at, flows, starts = self.cases, self.case_at, self.flows, self.starts
-        lines: list[list[bytes]] = [[] for _ in cases]
-        counts = [0] * len(cases)
-        alerts: list[list[dict]] = [[] for _ in cases]
-        replay: set[str] = set()
-        for index, (line, record, when, owner, event_type, flow_id, packet_time) in enumerate(self.parsed):
-            if owner is None and packet_time:
-                owner = case_at(when)
-            if owner is None:
-                candidates = {case for case, logged in flows.get(flow_id, ())
-                              if logged > index and case is not None and starts[case] <= when}
-                owner = max(candidates, default=case_at(when))
-                if len(candidates) != 1:
-                    replay |= {cases[case].job.key for case in candidates | {owner}}
-            case = cases[owner]
-            if when > case.end_us:
-                if event_type == "flow" and case.flush_second is None:
-                    line = as_at_teardown(line, record or evelines.read_parsed(line)[-1], case)
-                else:
-                    # Inspected late, in another case's time: replay both of them alone.
-                    replay.add(case.job.key)
-                    replay.add(cases[case_at(when)].job.key)
-            counts[owner] += 1
-            if event_type == "alert":
-                final = own_packet_count(line, case)
-                alerts[owner].append(record if final is line else eve.loads(final))
-                if keep_lines:
-                    lines[owner].append(final)
-            elif keep_lines:
-                lines[owner].append(own_packet_count(line, case))
-        return replay, list(zip(alerts, counts)), lines
+        cases, flows, starts = self.cases, self.flows, self.starts
+        for index, line, record, when, event_type, flow_id in self.waiting:
+            candidates = {case for case, logged in flows.get(flow_id, ())
+                          if logged > index and case is not None and starts[case] <= when}
+            owner = max(candidates, default=self.case_at(when))
+            if len(candidates) != 1:
+                self.replay |= {cases[case].job.key for case in candidates | {owner}}
+            self._count(index, owner, line, record, when, event_type)
+        if self.waiting:        # counted after the records that followed them
+            for kept in self.alerts + self.lines:
+                kept.sort(key=lambda item: item[0])
+        alerts = [[record for _, record in kept] for kept in self.alerts]
+        return (self.replay, list(zip(alerts, self.counts)),
+                [[line for _, line in kept] for kept in self.lines])
 
 
 def as_at_teardown(line: bytes, record: dict, case) -> bytes:

@@ -346,7 +346,7 @@ class MergedEngine(BatchEngine):
         splits = {}
         for job in jobs:
             if not owner[job.key].alone:
-                splits[job.key] = evesplit.Split(owner[job.key].cases, job.outdir / "eve.json")
+                splits[job.key] = evesplit.Split(owner[job.key].cases, job.outdir / "eve.json", self.write_eve)
                 if not self._read(workspace, job, serving.case_timeout, splits[job.key].feed):
                     failed.add(job.key)
                     replay |= {case.job.key for case in owner[job.key].cases}
@@ -388,7 +388,7 @@ class MergedEngine(BatchEngine):
     def _split(self, split: evesplit.Split, merged: _File) -> set[str]:
         """Each case's alerts and record count (and, with write_eve, its eve.json) from the file's
         split (evesplit.py); returns the keys of cases that may have influenced each other."""
-        replay, results, lines = split.finish(self.write_eve)
+        replay, results, lines = split.finish()
         for case, result, case_lines in zip(merged.cases, results, lines):
             self.parsed[case.job.key] = result
             if self.write_eve:
