@@ -5,13 +5,11 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import hashlib
+import importlib.util
 import multiprocessing
 import os
 from pathlib import Path
 from typing import Any
-
-from generators import registry
-from generators.pcapio import pcap_bytes
 
 from harness.rules import networks as networks_mod, yamlsource
 from harness.cases import roles
@@ -39,15 +37,29 @@ def plan_for(where: Project | Path, plan: roles.Plan | Networks | None = None) -
     return roles.Plan(plan, rel(source, project.root))
 
 
+def _registry():
+    """The generators' registry, imported when a case must be bound or rendered: it imports scapy
+    (~0.15 s), which a warm `test` (its roles memoised, traffic.Resolved) never needs."""
+    from generators import registry
+    return registry
+
+
+def _generators_dir() -> Path:
+    """The generators package's folder, found without importing its modules."""
+    spec = importlib.util.find_spec("generators")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
 @functools.cache   # inspect.signature costs ~0.1 ms; validate binds every case of every rule
 def _defaults(func) -> dict:
-    return registry.defaults(func)
+    return _registry().defaults(func)
 
 
 def bind(generator: str, args: dict) -> dict:
     """The case's arguments plus every role default of the generator (and of a nested generator's
     arguments, registry.NESTED), so all hosts of a case are resolved together, explicit ones first.
     A generator this interpreter does not know (another project's) contributes no defaults."""
+    registry = _registry()
     if generator not in registry.GENERATORS:
         return dict(args)
     func = registry.get(generator)
@@ -130,14 +142,15 @@ def generate(generator: str, args: dict | None = None, plan: roles.Plan | Networ
     benchmarks); without a plan, the one of the project at `root` (default: the current one)."""
     plan = plan if isinstance(plan, roles.Plan) else plan_for(root or Project.find().root, plan)
     resolved, _ = roles.resolve(bind(generator, dict(args or {})), plan)
-    return registry.get(generator)(**resolved)
+    return _registry().get(generator)(**resolved)
 
 
 def _run(job: tuple[str, dict[str, Any]]) -> tuple[bool, bytes | str]:
     """One generator call -> (True, pcap bytes) or (False, the error); runs in a worker process."""
     generator, args = job
     try:
-        return True, pcap_bytes(registry.get(generator)(**args))
+        from generators.pcapio import pcap_bytes
+        return True, pcap_bytes(_registry().get(generator)(**args))
     except Exception as exc:  # a generator bug or bad args: reported against the rule, not as a crash
         return False, repr(exc)
 
@@ -172,7 +185,7 @@ def render(ref, root: Path, plan: roles.Plan | Networks | None = None) -> bytes:
 
 def code_version() -> str:
     """A hash of the generators package's source: cached traffic is stale when a generator changes."""
-    folder = Path(registry.__file__).resolve().parent
+    folder = _generators_dir()
     digest = hashlib.sha256()
     for path in sorted(folder.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -217,11 +230,10 @@ def rewrite_version() -> str:
     """What a rewritten capture depends on besides its input: the rewrite code and scapy."""
     import scapy
 
-    from generators import pcapio
     from harness.suricata import pcapshift
     digest = hashlib.sha256(scapy.__version__.encode())
-    for module in (pcapshift, pcapio):
-        digest.update(b"\0" + Path(module.__file__).read_bytes())
+    for path in (Path(pcapshift.__file__), _generators_dir() / "pcapio.py"):
+        digest.update(b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
