@@ -10,9 +10,10 @@ Whose a record is:
   open at that point of the file (a flow's records all come before its flow record) that started
   before the record. Two such: both cases are replayed.
 
-The first pass (what each line says: evelines.py) is fed the bytes as Suricata writes them
-(follow.py), so it runs on the other core while Suricata reads the packets; the second pass, which
-needs every flow record, runs when Suricata has finished.
+The lines are fed as Suricata writes them (follow.py), so reading them (evelines.py) and counting
+each record for its case happen on the other core while Suricata reads the packets; only records
+whose case only their flow_id can tell (~90 in the suite) wait for Suricata's exit: they need every
+flow record.
 """
 from __future__ import annotations
 

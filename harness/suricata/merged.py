@@ -120,8 +120,6 @@ def _micros(stamp: tuple[int, int], nanoseconds: bool) -> int:
     return stamp[0] * 1_000_000 + (stamp[1] // 1000 if nanoseconds else stamp[1])
 
 
-
-
 @dataclass
 class MergedEngine(BatchEngine):
     """Every worker reads its share of the cases as one merged pcap (see the module docstring)."""
