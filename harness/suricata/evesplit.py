@@ -38,6 +38,7 @@ class Split:
     def __init__(self, cases: list, eve_path: Path, keep_lines: bool = True):
         self.cases, self.eve_path, self.keep_lines = cases, eve_path, keep_lines
         self.starts = [case.first_us for case in cases]
+        self.ends = [case.end_us for case in cases]
         self.flows = collections.defaultdict(list)     # flow_id -> [(case, index of its flow record)]
         self.waiting: list[tuple] = []                 # records whose case the flow_id decides
         self.counts = [0] * len(cases)
@@ -70,22 +71,25 @@ class Split:
     def _lines(self, block: bytes) -> None:
         # Bytes throughout: only alerts and lines of an unexpected shape are parsed (evelines.py);
         # lines are written back as Suricata wrote them.
-        flows, seconds, case_at, count = self.flows, self.seconds, self.case_at, self._count
+        flows, seconds, starts, ends, counts = self.flows, self.seconds, self.starts, self.ends, self.counts
+        count, read, plain = self._count, evelines.read, not self.keep_lines
         index = self.index
         for line in block.split(b"\n"):
             if not line.strip() or is_flush_line(line):
                 continue
             try:
-                when, start, event_type, flow_id, packet_time, record = evelines.read(line, seconds)
+                when, start, event_type, flow_id, packet_time, record = read(line, seconds)
             except EngineError as exc:
                 raise EngineError(f"{self.eve_path} is not EVE JSON ({exc})") from None
-            owner = None if start is None else case_at(start)
+            owner = None if start is None else max(0, bisect.bisect_right(starts, start) - 1)
             if event_type == "flow" and flow_id is not None:
                 flows[flow_id].append((owner, index))
             if owner is None and packet_time:
-                owner = case_at(when)
+                owner = max(0, bisect.bisect_right(starts, when) - 1)
             if owner is None:
                 self.waiting.append((index, line, record, when, event_type, flow_id))
+            elif plain and when <= ends[owner] and event_type != "alert":
+                counts[owner] += 1          # most records: counted, nothing else to keep
             else:
                 count(index, owner, line, record, when, event_type)
             index += 1
