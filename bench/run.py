@@ -121,20 +121,21 @@ def main() -> None:
     default_batch, merged = make_engine("batch"), make_engine("merged")
     engines = {"process": make_engine("process"), "batch, 1 worker": BatchEngine(workers=1),
                f"batch, {default_batch.workers} workers": default_batch,
-               "merged, 1 worker": MergedEngine(workers=1),
-               f"merged, {merged.workers} workers, cold cache": MergedEngine(cache=False),
-               f"merged, {merged.workers} workers": merged}
+               "merged, 1 Suricata": MergedEngine(suricatas=1), "merged, 2 Suricatas": MergedEngine(suricatas=2),
+               # The default picks how many Suricatas read the merged files (MergedEngine.servers).
+               f"merged, default ({merged.servers()}), cold cache": MergedEngine(cache=False),
+               f"merged, default ({merged.servers()})": merged}
     engines = {label: engine for label, engine in engines.items() if label.split(",")[0] in wanted}
     timings = {label: time_engine(ruleset, engine) for label, engine in engines.items()}
     floor, floor_cpu, floor_records = engine_floor(ruleset, refs)
-    print(f"{'engine':<22}{'wall s':>8}{'CPU s':>8}{'engine s':>10}{'ms/case':>9}{'failures':>10}{'vs process':>12}"
+    print(f"{'engine':<30}{'wall s':>8}{'CPU s':>8}{'engine s':>10}{'ms/case':>9}{'failures':>10}{'vs process':>12}"
           f"{'wall/floor':>12}{'CPU/floor':>11}")
     process_s = timings["process"][0] if "process" in timings else None
     for label, (seconds, cpu, inside, failures, _) in timings.items():
         vs_process = f"{process_s / seconds:>11.1f}x" if process_s else f"{'-':>12}"   # process not timed
-        print(f"{label:<22}{seconds:>8.2f}{cpu:>8.2f}{inside:>10.2f}{1000 * seconds / len(refs):>9.1f}{failures:>10}"
+        print(f"{label:<30}{seconds:>8.2f}{cpu:>8.2f}{inside:>10.2f}{1000 * seconds / len(refs):>9.1f}{failures:>10}"
               f"{vs_process}{seconds / floor:>11.1f}x{cpu / floor_cpu:>10.1f}x")
-    print(f"{'floor':<22}{floor:>8.2f}{floor_cpu:>8.2f}   (one Suricata start, every rule, every case's packets:"
+    print(f"{'floor':<30}{floor:>8.2f}{floor_cpu:>8.2f}   (one Suricata start, every rule, every case's packets:"
           f" {floor_records} EVE records)")
     reference = timings.get(f"batch, {default_batch.workers} workers", (None,) * 5)[4]
     for label, (*_, actual) in timings.items() if reference is not None else ():

@@ -174,3 +174,39 @@ def test_role_resolution_is_memoised_per_plan_and_failures_repeat(tmp_project, m
         found = role_findings(refs, ruleset.project, Networks(groups))
         assert len(found) == len(refs) == 2 and all(f.path == GOOD_RULE and f.line > 1 for f in found)
     assert len(calls) == 4
+
+
+def test_resolved_arguments_are_memoised_and_every_input_of_a_resolution_is_in_the_key(tmp_project, monkeypatch):
+    """traffic.Resolved (what `test` asks for every case's concrete hosts): a warm run resolves
+    nothing, and a changed plan, a changed case or changed code gives what a fresh resolve gives."""
+    from harness.cases import traffic
+    from harness.cases.pcaps import all_refs
+    from harness.cases.roles import Plan
+    from harness.rules.networks import Networks
+    ruleset = load_project(Project(tmp_project))
+    refs = [r for r in all_refs(ruleset) if r.traffic.generator]
+    plan = Plan(ruleset.networks)
+    fresh = [traffic.resolve(ref, plan, tmp_project)[0] for ref in refs]
+    cold = traffic.Resolved(plan, tmp_project)
+    assert [cold.args(ref) for ref in refs] == fresh
+    cold.save()
+    calls = []
+    real = traffic.resolve
+    monkeypatch.setattr(traffic, "resolve", lambda *a: calls.append(a[0].key) or real(*a))
+    assert [traffic.Resolved(plan, tmp_project).args(ref) for ref in refs] == fresh and calls == []
+    # another plan: the broker moves; the memo answers with the new plan's hosts
+    groups = {**ruleset.networks.groups, "MQTT_BROKERS": ("192.168.200.77",)}
+    moved = Plan(Networks(groups))
+    again = [traffic.Resolved(moved, tmp_project).args(ref) for ref in refs]
+    assert again == [real(ref, moved, tmp_project)[0] for ref in refs] and again != fresh and calls
+    # a case whose arguments changed (same plan): resolved afresh
+    calls.clear()
+    write_rule(tmp_project, GOOD_RULE, good_rule_text(("args: {username: admin}", 'args: {username: admin, src: "$CORP_NET"}')))
+    edited = [r for r in all_refs(load_project(Project(tmp_project))) if r.traffic.generator]
+    answers = [traffic.Resolved(plan, tmp_project).args(ref) for ref in edited]
+    assert answers == [real(ref, plan, tmp_project)[0] for ref in edited] and answers != fresh
+    assert calls == [edited[0].key]                            # only the edited case
+    # other code (an edited generator's role defaults, a changed harness): another pack, resolved afresh
+    calls.clear()
+    monkeypatch.setattr(memo, "code_digest", lambda: "1" * 64)
+    assert [traffic.Resolved(plan, tmp_project).args(ref) for ref in refs] == fresh and len(calls) == len(refs)

@@ -42,9 +42,9 @@ def read(pcaps_dir: Path) -> dict[str, tuple[str, str]]:
     return entries
 
 
-def _key(ref, plan, root: Path, version: str) -> str | None:
+def _key(ref, plan, root: Path, version: str, resolved=None) -> str | None:
     try:
-        return traffic_key(ref, plan, root, version)
+        return traffic_key(ref, plan, root, version, resolved)
     except Exception:  # noqa: BLE001 - unresolvable roles are reported by role_findings, located
         return None
 
@@ -64,10 +64,11 @@ def record(refs, project: Project, plan) -> Path:
     return lock
 
 
-def findings(refs, project: Project, plan, *, missing_ok: bool = False) -> list[Finding]:
+def findings(refs, project: Project, plan, *, missing_ok: bool = False, resolved=None) -> list[Finding]:
     """A located finding for every committed generator pcap whose inputs changed since it was
     written, or whose bytes are not what its generator wrote. missing_ok: pcaps not written yet are
-    skipped (another check reports them). Nothing to check on a foreign plan (see module doc)."""
+    skipped (another check reports them). Nothing to check on a foreign plan (see module doc).
+    resolved: a traffic.Resolved of the plan (memoised role resolution)."""
     if project.foreign_plan:
         return []
     pcaps_dir = project.pcaps_dir
@@ -80,7 +81,7 @@ def findings(refs, project: Project, plan, *, missing_ok: bool = False) -> list[
         path = ref.pcap_path(pcaps_dir)
         entry = entries.get(str(path.relative_to(pcaps_dir)))
         shown = rel(path, project.root)
-        key = _key(ref, plan, project.root, version)
+        key = _key(ref, plan, project.root, version, resolved)
         if key is None:
             continue
         if entry is None:

@@ -201,10 +201,12 @@ class _RenderMemo:
         return digest
 
 
-def ensure(refs: list[CaseRef | BaselineRef], project: Project, plan: Plan | Networks | None = None) -> int:
+def ensure(refs: list[CaseRef | BaselineRef], project: Project, plan: Plan | Networks | None = None,
+           resolved=None) -> int:
     """For a plan other than the project's own: (re)generate, in parallel, every cached pcap whose
     traffic key (generator, resolved arguments, generator code) changed; returns how many were written.
-    The project's own plan uses the committed pcaps, which `pcaps --check` keeps honest."""
+    The project's own plan uses the committed pcaps, which `pcaps --check` keeps honest.
+    resolved: a traffic.Resolved of the plan (memoised role resolution)."""
     if not project.foreign_plan:
         return 0
     plan = plan_for(project, plan)
@@ -215,7 +217,7 @@ def ensure(refs: list[CaseRef | BaselineRef], project: Project, plan: Plan | Net
     with _plan_lock(project.generated_dir):
         for ref in generated(refs):
             path = ref.pcap_path(project.generated_dir)
-            key = traffic_key(ref, plan, project.root, version)
+            key = traffic_key(ref, plan, project.root, version, resolved)
             marker = path.with_suffix(".key")
             if not (path.is_file() and marker.is_file() and marker.read_text(encoding="utf-8") == key):
                 stale.append((ref, path, marker, key))

@@ -5,13 +5,11 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import hashlib
+import importlib.util
 import multiprocessing
 import os
 from pathlib import Path
 from typing import Any
-
-from generators import registry
-from generators.pcapio import pcap_bytes
 
 from harness.rules import networks as networks_mod, yamlsource
 from harness.cases import roles
@@ -39,15 +37,29 @@ def plan_for(where: Project | Path, plan: roles.Plan | Networks | None = None) -
     return roles.Plan(plan, rel(source, project.root))
 
 
+def _registry():
+    """The generators' registry, imported when a case must be bound or rendered: it imports scapy
+    (~0.15 s), which a warm `test` (its roles memoised, traffic.Resolved) never needs."""
+    from generators import registry
+    return registry
+
+
+def _generators_dir() -> Path:
+    """The generators package's folder, found without importing its modules."""
+    spec = importlib.util.find_spec("generators")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
 @functools.cache   # inspect.signature costs ~0.1 ms; validate binds every case of every rule
 def _defaults(func) -> dict:
-    return registry.defaults(func)
+    return _registry().defaults(func)
 
 
 def bind(generator: str, args: dict) -> dict:
     """The case's arguments plus every role default of the generator (and of a nested generator's
     arguments, registry.NESTED), so all hosts of a case are resolved together, explicit ones first.
     A generator this interpreter does not know (another project's) contributes no defaults."""
+    registry = _registry()
     if generator not in registry.GENERATORS:
         return dict(args)
     func = registry.get(generator)
@@ -130,14 +142,15 @@ def generate(generator: str, args: dict | None = None, plan: roles.Plan | Networ
     benchmarks); without a plan, the one of the project at `root` (default: the current one)."""
     plan = plan if isinstance(plan, roles.Plan) else plan_for(root or Project.find().root, plan)
     resolved, _ = roles.resolve(bind(generator, dict(args or {})), plan)
-    return registry.get(generator)(**resolved)
+    return _registry().get(generator)(**resolved)
 
 
 def _run(job: tuple[str, dict[str, Any]]) -> tuple[bool, bytes | str]:
     """One generator call -> (True, pcap bytes) or (False, the error); runs in a worker process."""
     generator, args = job
     try:
-        return True, pcap_bytes(registry.get(generator)(**args))
+        from generators.pcapio import pcap_bytes
+        return True, pcap_bytes(_registry().get(generator)(**args))
     except Exception as exc:  # a generator bug or bad args: reported against the rule, not as a crash
         return False, repr(exc)
 
@@ -172,16 +185,43 @@ def render(ref, root: Path, plan: roles.Plan | Networks | None = None) -> bytes:
 
 def code_version() -> str:
     """A hash of the generators package's source: cached traffic is stale when a generator changes."""
-    folder = Path(registry.__file__).resolve().parent
+    folder = _generators_dir()
     digest = hashlib.sha256()
     for path in sorted(folder.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
-def traffic_key(ref, plan: roles.Plan, root: Path, version: str | None = None) -> str:
+class Resolved:
+    """resolve()'s concrete arguments (or a capture's host map) of many cases on one plan, kept in
+    the project's cache (harness/rules/memo.py) under the case's traffic as written (generator and
+    arguments, or host map), in a pack named after the plan and the code: the harness and the
+    generators packages, whose role defaults bind() reads. Every input of a resolution is in the key,
+    so a changed plan, case or generator misses. A warm run then neither resolves roles nor
+    imports the generators (and scapy's layers) to read their defaults: ~0.5 s of a `test`'s
+    start. Only resolutions that succeed are kept; callers must not change what args() returns."""
+
+    def __init__(self, plan: roles.Plan, root: Path | None):
+        self.plan, self.root = plan, root
+        self.memo = Memo(root, "resolved", repr(plan.networks))
+
+    def args(self, ref) -> dict:
+        traffic = ref.traffic
+        key = hashlib.sha256(repr((traffic.generator, traffic.args if traffic.generator else traffic.hosts))
+                             .encode()).hexdigest()
+        found = self.memo.get(key)
+        if found is None:
+            found, _ = resolve(ref, self.plan, self.root)
+            self.memo.put(key, found)
+        return found
+
+    def save(self) -> None:
+        self.memo.save()
+
+
+def traffic_key(ref, plan: roles.Plan, root: Path, version: str | None = None, resolved: Resolved | None = None) -> str:
     """What a cached pcap was made from: generator, resolved arguments and generator code."""
-    args, _ = resolve(ref, plan, root)
+    args = resolved.args(ref) if resolved is not None else resolve(ref, plan, root)[0]
     text = repr((ref.traffic.generator, args, version or code_version()))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -190,11 +230,10 @@ def rewrite_version() -> str:
     """What a rewritten capture depends on besides its input: the rewrite code and scapy."""
     import scapy
 
-    from generators import pcapio
     from harness.suricata import pcapshift
     digest = hashlib.sha256(scapy.__version__.encode())
-    for module in (pcapshift, pcapio):
-        digest.update(b"\0" + Path(module.__file__).read_bytes())
+    for path in (Path(pcapshift.__file__), _generators_dir() / "pcapio.py"):
+        digest.update(b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -203,7 +242,8 @@ def stage_capture(ref, plan: roles.Plan, source: Path, folder: Path, root: Path,
     return stage_captures([(ref, source)], plan, folder, root, version)[ref.key]
 
 
-def stage_captures(items: list, plan: roles.Plan, folder: Path, root: Path, version: str | None = None) -> dict[str, Path]:
+def stage_captures(items: list, plan: roles.Plan, folder: Path, root: Path, version: str | None = None,
+                   resolved: Resolved | None = None) -> dict[str, Path]:
     """{case key: pcap to replay} for (ref, source pcap) pairs: captures with a host map rewritten
     onto the plan's hosts, everything else as it is. Rewriting is scapy's per-packet work (~0.5 s a
     capture), so each result is kept in the project's cache under a hash of the capture's bytes, the
@@ -216,7 +256,7 @@ def stage_captures(items: list, plan: roles.Plan, folder: Path, root: Path, vers
         if not ref.traffic.hosts:
             staged[ref.key] = source
             continue
-        hosts, _ = resolve(ref, plan, root)
+        hosts = resolved.args(ref) if resolved is not None else resolve(ref, plan, root)[0]
         try:
             data = source.read_bytes()
         except OSError as exc:

@@ -125,7 +125,7 @@ def read_eve(outdir: Path) -> list[dict]:
         raise EngineError(f"{path} is not EVE JSON ({exc})") from None
 
 
-def _kill(process: subprocess.Popen) -> None:
+def kill_group(process: subprocess.Popen) -> None:
     """Kill the process group we started the process in (by its PID), then reap it."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
@@ -155,7 +155,7 @@ def run_command(command: list[str], timeout: float, what: str, on_timeout=None) 
     except subprocess.TimeoutExpired:
         if on_timeout:
             on_timeout()
-        _kill(process)
+        kill_group(process)
         try:
             output, _ = process.communicate(timeout=5)
         except subprocess.TimeoutExpired:   # a grandchild outside the group still holds the pipe
@@ -211,12 +211,13 @@ def _check_output(job: Job, output: str = "") -> None:
 
 
 def read_pcap(command: list[str], workspace: Workspace, job: Job, timeout: float, what: str,
-              on_timeout=None, returncode=lambda code: code) -> str:
+              on_timeout=None, returncode=lambda code: code, run=run_command) -> str:
     """One Suricata command reading job.pcap into job.outdir; its output. A failure is raised in
     Suricata's words (_failure: EngineError for a fault, RuleErrors for a rule it refused).
-    returncode maps the command's exit code to Suricata's own (a container runtime's)."""
+    returncode maps the command's exit code to Suricata's own (a container runtime's); run is
+    run_command or one with its signature (follow.run_following)."""
     job.outdir.mkdir(parents=True, exist_ok=True)
-    code, output = run_command(command, timeout, what, on_timeout)
+    code, output = run(command, timeout, what, on_timeout)
     code = returncode(code)
     if code != 0:
         raise _failure(code, output, workspace, what)
@@ -446,7 +447,7 @@ class BatchEngine:
                     pass   # every case is done; a slow shutdown is not a fault
             finally:
                 if process.poll() is None:
-                    _kill(process)
+                    kill_group(process)
 
     def _replay(self, client: SocketClient, jobs: list[Job], progress, process: subprocess.Popen, log_path: Path) -> None:
         # Queue the whole share at once: Suricata works through the queue, each file logging
@@ -468,11 +469,11 @@ class BatchEngine:
                 except (ConnectionRefusedError, FileNotFoundError):
                     pass
                 except (OSError, ConnectionError) as exc:
-                    _kill(process)
+                    kill_group(process)
                     raise EngineError(f"suricata's unix socket does not answer ({exc})",
                                       tail(log_path.read_text(errors="replace"))) from None
             time.sleep(0.02)
-        _kill(process)
+        kill_group(process)
         raise EngineError(f"suricata did not open its unix socket within {self.startup_timeout:g} s; killed",
                           tail(log_path.read_text(errors="replace")))
 

@@ -5,8 +5,9 @@ its time, bounding the flows its flush must end: ~1 s of CPU for the library's 7
 repeat run of the same cases reads the files where they are.
 
 An entry is a folder of the merged pcaps (and captures read alone) plus meta.json naming each
-file's sha256; a hit is used only when every file is there with those bytes, so a damaged or
-half-written entry is built again, never replayed. Entries are written to a temporary folder and
+file's sha256; a hit is used only when every file is there with those bytes (hashed again unless
+this process saw the file unchanged: same inode, size and mtime, not touched in the last seconds),
+so a damaged or half-written entry is built again, never replayed. Entries are written to a temporary folder and
 renamed into place (two runs at once: one wins, both are whole). KEEP entries are kept.
 """
 from __future__ import annotations
@@ -30,11 +31,15 @@ def _code() -> str:
     return digest(*(Path(module.__file__).read_bytes() for module in (merged, flush, pcapshift)))
 
 
-def key(pcaps: list[bytes], layout: tuple, paths: list[Path] | None = None) -> str:
+def key(pcaps: list[bytes] | None, layout: tuple, paths: list[Path] | None = None) -> str:
     """What an entry depends on: the cases' pcap bytes in order (their sha256), the layout, the code.
-    paths: where those bytes were read (their digests are known once per process)."""
-    shas = ([file_sha256(path, data) for path, data in zip(paths, pcaps)] if paths is not None
-            else [hashlib.sha256(data).hexdigest() for data in pcaps])
+    paths: where those bytes are (their digests are known once per process; pcaps None: read
+    there when not known)."""
+    if pcaps is None:
+        shas = [file_sha256(path) for path in paths]
+    else:
+        shas = ([file_sha256(path, data) for path, data in zip(paths, pcaps)] if paths is not None
+                else [hashlib.sha256(data).hexdigest() for data in pcaps])
     return digest(VERSION, _code(), repr(layout), *shas)
 
 
@@ -50,7 +55,9 @@ def load(root: Path, entry: str) -> dict | None:
         if meta.get("key") != entry:
             return None
         for name, sha in meta["files"].items():
-            if hashlib.sha256((where / name).read_bytes()).hexdigest() != sha:
+            # Hashed once per process while unchanged (digests.py): a bench or pytest run asks
+            # again and again for the same entry.
+            if file_sha256(where / name) != sha:
                 return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -6,7 +6,7 @@ concatenated into one pcap instead, each case placed exactly where the batch eng
 first packet 2 days after the previous case's last, see BatchEngine._time_separated), so a case's
 packets, timestamps and threshold windows are the batch engine's. Suricata reads each merged file
 with `-r` (one start-up and one teardown per worker) and its eve.json is split back into the
-cases' own folders (_split: by the flow's start, the packet's time, or the flow_id still open). No
+cases' own folders (evesplit.py: by the flow's start, the packet's time, or the flow_id still open). No
 state can count across cases: a threshold window is at most 1 day, every flow has timed out long
 before the next case, and Suricata moves a timed-out flow out of its hash before a packet of the
 next case can land in it (flow-hash.c, 7.0.10).
@@ -28,23 +28,21 @@ What differs from a file per case, and what is done about it:
 """
 from __future__ import annotations
 
-import bisect
-import collections
 import functools
-import re
+import os
 import struct
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from harness.rules.errors import EngineError
-from harness.suricata import eve, mergecache
+from harness.suricata import evesplit, mergecache
 from harness.suricata.engine import (TIME_ORIGIN, BatchEngine, EngineFaults, Job, Workspace, read_pcap, suricata_args,
                                     suricata_binary)
 from harness.suricata.ruleset import check_loaded_count
-from harness.suricata.flush import (FLUSH_AFTER, append_flush, flows_upper_bound, frame, is_flush_line,
+from harness.suricata.flush import (FLUSH_AFTER, append_flush, flows_upper_bound, frame,
                                     record as flush_record)
+from harness.suricata.follow import run_following
 from harness.suricata.pcapshift import shift_pcap, time_span
 
 _GLOBAL_HEADER, _RECORD_HEADER = 24, 16
@@ -53,11 +51,6 @@ _NANOSECONDS = {b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"}
 # Merged files stay below this size: a worker's share is cut into several files when it is larger.
 MAX_FILE_BYTES = 256 << 20
 CASES_PER_TIMEOUT = 20
-_PCAP_CNT = re.compile(rb'"pcap_cnt":(?P<n>\d+)')
-# EVE pkt_src of records made on a packet read from the file (or decoded out of one): stamped with
-# that packet's own time. Pseudo-packets made when a flow times out or at shutdown are not.
-_PACKET_TIME = {"wire/pcap", "gre tunnel", "ipv4 tunnel", "ipv6 tunnel", "teredo tunnel", "defrag",
-                "stream (detect/log)", "geneve encapsulation", "vxlan encapsulation"}
 
 
 @dataclass
@@ -127,32 +120,6 @@ def _micros(stamp: tuple[int, int], nanoseconds: bool) -> int:
     return stamp[0] * 1_000_000 + (stamp[1] // 1000 if nanoseconds else stamp[1])
 
 
-@functools.lru_cache(maxsize=4096)
-def _eve_second(text: str) -> int:
-    """Epoch second of an EVE timestamp's "YYYY-mm-ddTHH:MM:SS" and "+hhmm" (cached: a case's
-    records share a handful of seconds)."""
-    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
-    return round((moment - _EPOCH).total_seconds())
-
-
-def _eve_micros(text: str) -> int:
-    """Microseconds since the epoch of an EVE timestamp ("2023-11-14T22:13:20.005000+0000")."""
-    if len(text) != 31 or text[19] != ".":
-        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
-        return round((moment - _EPOCH) / timedelta(microseconds=1))
-    return _eve_second(text[:19] + text[26:]) * 1_000_000 + int(text[20:26])
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def _eve_time(micros: int, like: str) -> str:
-    """micros as Suricata writes a timestamp, in the UTC offset of `like` (one of its timestamps)."""
-    offset = datetime.strptime(like, "%Y-%m-%dT%H:%M:%S.%f%z").utcoffset()
-    moment = (_EPOCH + timedelta(microseconds=micros)).astimezone(timezone(offset))
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + like[-5:]
-
-
 @dataclass
 class MergedEngine(BatchEngine):
     """Every worker reads its share of the cases as one merged pcap (see the module docstring)."""
@@ -168,6 +135,19 @@ class MergedEngine(BatchEngine):
     parsed: dict = field(default_factory=dict, compare=False, repr=False)
     # The keys of the last run's cases that were replayed alone (what the tests and bench look at).
     replayed: set[str] = field(default_factory=set, compare=False)
+    # How many Suricatas read the merged files; None: servers() decides.
+    suricatas: int | None = None
+
+    def servers(self) -> int:
+        """Suricatas to start: one per core but one, at most `workers`. The split (Python: one
+        thread at a time for all of them) reads the EVE while Suricata writes it and costs about
+        what Suricata spends on the same packets, so it needs a core of its own: on the 2-core
+        build machine one Suricata beside the split was faster and cheaper than two (median of 8
+        alternated runs of the 694 cases: 0.61 s wall and 0.89 s CPU against 0.67 s and 1.09 s;
+        also at 2x and 4x the cases, 2.7 s against 2.9 s and 4.6 s against 5.1 s wall)."""
+        if self.suricatas:
+            return self.suricatas
+        return max(1, min(self.workers, len(os.sched_getaffinity(0)) - 1))
 
     def run(self, workspace: Workspace, jobs: list[Job], progress=None) -> None:
         self.replayed, self.parsed = set(), {}
@@ -176,10 +156,11 @@ class MergedEngine(BatchEngine):
             # could be trusted, so such a run is the batch engine's.
             super().run(workspace, jobs, progress)
             return
-        files = self._merge(workspace, jobs)
-        shares = [[f for w, f in files if w == worker] for worker in range(self.workers)]
+        servers = self.servers()
+        files = self._merge(workspace, jobs, servers)
+        shares = [[f for w, f in files if w == worker] for worker in range(servers)]
         faults, replay = [], set()
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+        with ThreadPoolExecutor(max_workers=servers) as pool:
             futures = [pool.submit(self._run_files, workspace, share, progress, worker)
                        for worker, share in enumerate(shares) if share or worker == 0]  # 0 jobs: still load-test
             for future in futures:
@@ -207,13 +188,15 @@ class MergedEngine(BatchEngine):
 
     # -- building the merged files --------------------------------------------------------------
 
-    def _merge(self, workspace: Workspace, jobs: list[Job]) -> list[tuple[int, _File]]:
-        """(worker, file) for every file, each case shifted exactly as the batch engine shifts it
-        (a case replayed alone later reads the same bytes the batch engine would); read from the
-        project's cache when these cases were laid out so before (harness/suricata/mergecache.py)."""
-        pcaps = [job.pcap.read_bytes() for job in jobs]
+    def _merge(self, workspace: Workspace, jobs: list[Job], workers: int | None = None) -> list[tuple[int, _File]]:
+        """(worker, file) for every file of `workers` shares (default: self.workers), each case
+        shifted exactly as the batch engine shifts it (a case replayed alone later reads the same
+        bytes the batch engine would); read from the project's cache when these cases were laid
+        out so before (harness/suricata/mergecache.py: then no case's pcap is read, only hashed
+        unless this process knows it unchanged)."""
+        workers = workers or self.workers
         root = workspace.project_root
-        entry = mergecache.key(pcaps, (self.workers, self.max_file_bytes, self.case_time_stride, TIME_ORIGIN)
+        entry = mergecache.key(None, (workers, self.max_file_bytes, self.case_time_stride, TIME_ORIGIN)
                                + (() if self.flush else ("no flush",)), [job.pcap for job in jobs])
         meta = mergecache.load(root, entry) if self.cache else None
         if meta is not None:
@@ -221,7 +204,7 @@ class MergedEngine(BatchEngine):
                 return self._from_meta(meta, mergecache.folder(root, entry), workspace, jobs)
             except (KeyError, TypeError, ValueError, IndexError, AttributeError):
                 pass    # an entry of another shape: built again below
-        files = self._build(workspace, jobs, pcaps)
+        files = self._build(workspace, jobs, [job.pcap.read_bytes() for job in jobs], workers)
         if self.cache:
             index = {job.key: n for n, job in enumerate(jobs)}
             meta = {"files_of": [{"worker": worker, "alone": merged.alone, "header": merged.header.hex(),
@@ -256,7 +239,7 @@ class MergedEngine(BatchEngine):
             raise ValueError("the entry does not hold these cases")
         return files
 
-    def _build(self, workspace: Workspace, jobs: list[Job], pcaps: list[bytes]) -> list[tuple[int, _File]]:
+    def _build(self, workspace: Workspace, jobs: list[Job], pcaps: list[bytes], workers: int) -> list[tuple[int, _File]]:
         folder = workspace.folder / "merged"
         folder.mkdir(parents=True, exist_ok=True)
         current: dict[int, _File] = {}
@@ -271,7 +254,7 @@ class MergedEngine(BatchEngine):
         start = TIME_ORIGIN
         try:
             for index, job in enumerate(jobs):
-                worker = index % self.workers
+                worker = index % workers
                 staged = folder / f"{index:05d}.pcap"
                 data = pcaps[index]
                 form = _classic(data)
@@ -358,10 +341,13 @@ class MergedEngine(BatchEngine):
         faults, replay = [], set()
         failed = set()
         alone = [job for job in jobs if owner[job.key].alone]
+        splits = {}
         for job in jobs:
-            if not owner[job.key].alone and not self._read(workspace, job, serving.case_timeout):
-                failed.add(job.key)
-                replay |= {case.job.key for case in owner[job.key].cases}
+            if not owner[job.key].alone:
+                splits[job.key] = evesplit.Split(owner[job.key].cases, job.outdir / "eve.json", self.write_eve)
+                if not self._read(workspace, job, serving.case_timeout, splits[job.key].feed):
+                    failed.add(job.key)
+                    replay |= {case.job.key for case in owner[job.key].cases}
         served = BatchEngine._run_share(serving, workspace, alone, None, worker) if alone or not jobs else []
         for key, error in served:
             failed.add(key)
@@ -373,7 +359,7 @@ class MergedEngine(BatchEngine):
             merged = owner[job.key]
             if job.key in failed:
                 continue
-            late = self._split(job.outdir / "eve.json", merged) if not merged.alone else set()
+            late = self._split(splits[job.key], merged) if not merged.alone else set()
             replay |= late
             for case in merged.cases:
                 if progress and case.job.key not in late:
@@ -381,75 +367,28 @@ class MergedEngine(BatchEngine):
         return faults, replay
 
     @staticmethod
-    def _read(workspace: Workspace, job: Job, timeout: float) -> bool:
-        """`suricata -r` of one merged file into job.outdir; False when it hung or crashed (its cases
-        are then replayed one by one). Rule errors are raised, as a server's start-up raises them."""
+    def _read(workspace: Workspace, job: Job, timeout: float, feed) -> bool:
+        """`suricata -r` of one merged file into job.outdir, its eve.json fed to feed as Suricata
+        writes it; False when it hung or crashed (its cases are then replayed one by one). Rule
+        errors are raised, as a server's start-up raises them."""
         command = [suricata_binary()] + suricata_args(str(workspace.config), str(workspace.rules), str(job.outdir),
                                                       pcap=str(job.pcap))
+        eve_path = job.outdir / "eve.json"
+        eve_path.unlink(missing_ok=True)     # Suricata appends: a kept folder's last run must not count again
         try:
-            check_loaded_count(read_pcap(command, workspace, job, timeout, f"on {job.pcap.name}"), workspace.rules)
+            output = read_pcap(command, workspace, job, timeout, f"on {job.pcap.name}",
+                               run=functools.partial(run_following, path=eve_path, feed=feed))
+            check_loaded_count(output, workspace.rules)
         except EngineError:
             return False
         return True
 
-    def _split(self, eve_path: Path, merged: _File) -> set[str]:
-        """Write each case's records into its own eve.json; returns the keys of cases that may have
-        influenced each other. Whose a record is:
-        - a flow record or an alert names its flow's start: the case whose window holds it;
-        - a record made on a packet read from the file carries that packet's time: the case whose
-          window holds it (no packet reaches a flow of an earlier case: it has timed out);
-        - anything else (a transaction logged when its flow ended) carries only the flow_id, which
-          Suricata 7.0 makes of the flow's hash (its addresses and ports) and only the low bits of
-          its start time, so cases talking between the same hosts can share it: the flow with that
-          id still open at that point of the file (a flow's records all come before its flow
-          record) that started before the record. Two such: both cases are replayed."""
-        starts = [case.first_us for case in merged.cases]
-
-        def case_at(micros: int) -> int:
-            return max(0, bisect.bisect_right(starts, micros) - 1)
-
-        parsed, flows = [], collections.defaultdict(list)     # flow_id -> [(case, index of its flow record)]
-        # Bytes throughout (orjson reads them without a decode; lines are written back as Suricata wrote them).
-        text = eve_path.read_bytes() if eve_path.is_file() else b""
-        for line in text.split(b"\n"):
-            if not line.strip() or is_flush_line(line):
-                continue
-            try:
-                record = eve.loads(line)
-                when = _eve_micros(record["timestamp"])
-                flow = record.get("flow")
-                started = case_at(_eve_micros(flow["start"])) if isinstance(flow, dict) and "start" in flow else None
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise EngineError(f"{eve_path} is not EVE JSON ({exc})") from None
-            if record.get("event_type") == "flow" and "flow_id" in record:
-                flows[record["flow_id"]].append((started, len(parsed)))
-            parsed.append((line, record, when, started))
-        lines: list[list[bytes]] = [[] for _ in merged.cases]
-        alerts: list[list[dict]] = [[] for _ in merged.cases]
-        replay: set[str] = set()
-        for index, (line, record, when, owner) in enumerate(parsed):
-            if owner is None and record.get("pkt_src") in _PACKET_TIME:
-                owner = case_at(when)
-            if owner is None:
-                candidates = {case for case, logged in flows.get(record.get("flow_id"), ())
-                              if logged > index and case is not None and starts[case] <= when}
-                owner = max(candidates, default=case_at(when))
-                if len(candidates) != 1:
-                    replay |= {merged.cases[case].job.key for case in candidates | {owner}}
-            case = merged.cases[owner]
-            if when > case.end_us:
-                if record.get("event_type") == "flow" and case.flush_second is None:
-                    line = self._as_at_teardown(line, record, case)
-                else:
-                    # Inspected late, in another case's time: replay both of them alone.
-                    replay.add(case.job.key)
-                    replay.add(merged.cases[case_at(when)].job.key)
-            final = self._own_packet_count(line, case)
-            lines[owner].append(final)
-            if record.get("event_type") == "alert":
-                alerts[owner].append(record if final is line else eve.loads(final))
-        for case, case_lines, case_alerts in zip(merged.cases, lines, alerts):
-            self.parsed[case.job.key] = (case_alerts, len(case_lines))
+    def _split(self, split: evesplit.Split, merged: _File) -> set[str]:
+        """Each case's alerts and record count (and, with write_eve, its eve.json) from the file's
+        split (evesplit.py); returns the keys of cases that may have influenced each other."""
+        replay, results, lines = split.finish()
+        for case, result, case_lines in zip(merged.cases, results, lines):
+            self.parsed[case.job.key] = result
             if self.write_eve:
                 case.job.outdir.mkdir(parents=True, exist_ok=True)
                 (case.job.outdir / "eve.json").write_bytes(b"".join(line + b"\n" for line in case_lines))
@@ -460,19 +399,3 @@ class MergedEngine(BatchEngine):
         holds them; None when the case was replayed alone (read its eve.json instead)."""
         return self.parsed.get(key)
 
-    @staticmethod
-    def _as_at_teardown(line: bytes, record: dict, case: _Case) -> bytes:
-        """A flow record logged after its case: the time and reason a file's teardown gives it."""
-        stamp = record["timestamp"]
-        line = line.replace(f'"timestamp":"{stamp}"'.encode(),
-                            f'"timestamp":"{_eve_time(case.last_us, stamp)}"'.encode(), 1)
-        return line.replace(b'"reason":"timeout"', b'"reason":"shutdown"', 1)
-
-    @staticmethod
-    def _own_packet_count(line: bytes, case: _Case) -> bytes:
-        if not case.packets_before:
-            return line
-        match = _PCAP_CNT.search(line)
-        if not match or int(match.group("n")) <= case.packets_before:
-            return line
-        return b"%s%d%s" % (line[:match.start("n")], int(match.group("n")) - case.packets_before, line[match.end("n"):])
