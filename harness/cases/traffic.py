@@ -120,8 +120,7 @@ def role_findings(refs: list, where: Project | Path, plan: roles.Plan | Networks
     memo = Memo(root if any(getattr(getattr(r, "source", None), "digest", "") for r in refs) else None,
                 "roles", repr((plan.networks, plan.source)))
     for ref in refs:
-        digest = getattr(getattr(ref, "source", None), "digest", "")
-        key = f"{digest}/{ref.source.rule.tests.index(ref.case)}" if digest else ""
+        key = _role_memo_key(ref)
         if key and memo.get(key):
             continue
         if ref.traffic.generator or ref.traffic.hosts:
@@ -134,6 +133,15 @@ def role_findings(refs: list, where: Project | Path, plan: roles.Plan | Networks
             memo.put(key, True)
     memo.save()
     return findings
+
+
+def _role_memo_key(ref) -> str:
+    """A rule's case: its rule file's digest and index. A baseline (no rule file): its traffic as
+    written; without a key here, resolving it imported the generators and scapy (~0.2 s) every run."""
+    digest = getattr(getattr(ref, "source", None), "digest", "")
+    if digest:
+        return f"{digest}/{ref.source.rule.tests.index(ref.case)}"
+    return "baseline/" + hashlib.sha256(ref.traffic.model_dump_json().encode()).hexdigest() if ref.suite == "baseline" else ""
 
 
 def generate(generator: str, args: dict | None = None, plan: roles.Plan | Networks | None = None,
