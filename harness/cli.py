@@ -39,15 +39,21 @@ def cmd_validate(args) -> int:
     only = [Path(p).resolve() for p in args.files] if args.files else None
     ruleset = load_project(project, only=only)
     from harness.cases import pcapcheck, pcapinputs, pcaps
-    from harness.cases.traffic import plan_for
+    from harness.suricata import digests
+    from harness.cases.traffic import Resolved, plan_for
     # Every role of every case must resolve on the site plan; captures a case would replay must be
     # readable, non-empty and of a supported link type; committed generator pcaps must still be what
     # their generators make (pcaps/generators.lock) -- all here, not first at `test`.
     refs = pcaps.all_refs(ruleset)
     problems = pcaps.role_findings(refs, project, ruleset.networks)
     if not problems:
+        plan = plan_for(project, ruleset.networks)
+        resolved = Resolved(plan, project.root)   # the lock check's role resolutions, memoised as `test`'s
+        digests.remember(project.root)
         problems = (pcapcheck.case_findings(refs, project.generated_dir, project.pcaps_dir, project.root, missing_ok=True)
-                    + pcapinputs.findings(refs, project, plan_for(project, ruleset.networks), missing_ok=True))
+                    + pcapinputs.findings(refs, project, plan, missing_ok=True, resolved=resolved))
+        resolved.save()
+        digests.save(project.root)
     problems = [f for f in problems if only is None or (project.root / f.path).resolve() in only]
     if problems:
         raise RuleErrors(problems)

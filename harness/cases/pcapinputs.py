@@ -72,18 +72,21 @@ def findings(refs, project: Project, plan, *, missing_ok: bool = False, resolved
     if project.foreign_plan:
         return []
     pcaps_dir = project.pcaps_dir
-    generated = [ref for ref in refs if ref.traffic.generator and (not missing_ok or ref.pcap_path(pcaps_dir).exists())]
+    # Each path made once, and its name in the lock cut from it (it is pcaps_dir/<rule>/<case>.pcap):
+    # pathlib's joins and relative_to were half of this check's time on 20,000 cases.
+    generated = [(ref, path) for ref, path in ((ref, ref.pcap_path(pcaps_dir)) for ref in refs if ref.traffic.generator)
+                 if not missing_ok or path.exists()]
     if not generated:
         return []
     entries, version = read(pcaps_dir), code_version()
+    prefix = len(str(pcaps_dir)) + 1
     problems = []
-    for ref in generated:
-        path = ref.pcap_path(pcaps_dir)
-        entry = entries.get(str(path.relative_to(pcaps_dir)))
-        shown = rel(path, project.root)
+    for ref, path in generated:
+        entry = entries.get(str(path)[prefix:])
         key = _key(ref, plan, project.root, version, resolved)
         if key is None:
             continue
+        shown = rel(path, project.root)
         if entry is None:
             message = f"{shown} is not in pcaps/{LOCK_NAME}: run `iotdetect pcaps`"
         elif entry[0] != key:

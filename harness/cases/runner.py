@@ -11,6 +11,7 @@ from harness.cases import pcapcheck, pcapinputs
 from harness.rules.errors import RuleErrors, writing
 from harness.suricata.workspace import prepare_workspace
 from harness.suricata.engine import BatchEngine, Engine, Job, alerts, read_eve
+from harness.suricata import digests
 from harness.suricata.merged import MergedEngine
 from harness.rules.loader import RuleSet, gc_paused
 from harness.cases.pcaps import BaselineRef, CaseRef, all_refs, ensure
@@ -64,6 +65,7 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
     project = ruleset.project
     plan = plan_for(project, ruleset.networks)
     resolved = Resolved(plan, project.root)     # every case's roles, memoised: resolved once, not per check
+    digests.remember(project.root)              # pcaps hashed by an earlier run, found by their stat stamp
     ensure(refs, project, plan, resolved)
     generated_dir, captures_dir = project.generated_dir, project.pcaps_dir
     # Missing, unreadable, unsupported or empty captures are located errors before anything runs:
@@ -77,6 +79,7 @@ def run_cases(ruleset: RuleSet, refs: list[CaseRef | BaselineRef], engine: Engin
     pcaps = stage_captures([(ref, ref.pcap_path(generated_dir, captures_dir)) for ref in refs], plan,
                            workdir / "captures", project.root, resolved=resolved)
     resolved.save()
+    digests.save(project.root)
     jobs = {ref.key: Job(ref.key, pcaps[ref.key], workdir / "cases" / ref.key) for ref in refs}
     for job in jobs.values():      # Suricata appends to eve.json: a kept folder must not leak old alerts
         if job.outdir.exists():
