@@ -133,3 +133,38 @@ def test_a_port_unreachable_within_one_family_gets_its_quoted_addresses_rewritte
                      / IPv6(src="2001:db8:10::50", dst="2001:db8:200::10") / UDP(sport=40000, dport=7)))
     moved6 = _rewrite(v6, {"2001:db8:10::50": "2001:db8:c000::50", "2001:db8:200::10": "2001:db8:200::20"}, 1)
     assert (moved6[IPerror6].src, moved6[IPerror6].dst) == ("2001:db8:c000::50", "2001:db8:200::20")
+
+
+def _tcp_payloads(path) -> list[bytes]:
+    """Each Ethernet/IPv4/TCP frame's payload, cut from the file's bytes (no scapy dissection)."""
+    data, payloads, offset = path.read_bytes(), [], 24
+    while offset < len(data):
+        length = struct.unpack_from("<I", data, offset + 8)[0]
+        frame = data[offset + 16:offset + 16 + length]
+        offset += 16 + length
+        if frame[12:14] == b"\x08\x00" and frame[23] == 6:
+            ihl = (frame[14] & 0x0F) * 4
+            total = struct.unpack_from(">H", frame, 16)[0]
+            tcp = 14 + ihl
+            payloads.append(frame[tcp + (frame[tcp + 12] >> 4) * 4:14 + total])
+    return payloads
+
+
+def test_rewrite_keeps_payload_bytes_whatever_scapy_layers_are_imported(tmp_path):
+    """A Modbus request with more data than its function code defines: scapy's Modbus layer
+    (imported by the generators) rebuilt it without those bytes, so a capture was rewritten one
+    way or the other depending on what the process had imported."""
+    import scapy.contrib.modbus  # noqa: F401  (binds TCP port 502 to its layers)
+    from scapy.packet import Raw
+    source = tmp_path / "in.pcap"
+    frames = []
+    for number, (src, dst, sport, dport, load) in enumerate([
+            (PEER, BROKER, 40000, 502, "000700000006010700000001"),    # fc 7 with 4 bytes it does not define
+            (BROKER, PEER, 502, 40000, "0007000000030107ff")]):
+        frame = Ether() / IP(src=src, dst=dst) / TCP(sport=sport, dport=dport, flags="PA") / Raw(bytes.fromhex(load))
+        frame.time = 1700000000.0 + number
+        frames.append(frame)          # built, never dissected: bytes() is exactly these fields
+    source.write_bytes(pcap_bytes(frames))
+    rewrite_hosts(source, tmp_path / "out.pcap", {PEER: "10.0.0.1", BROKER: "192.168.210.1"})
+    assert _tcp_payloads(tmp_path / "out.pcap") == _tcp_payloads(source)
+    assert bytes.fromhex("000700000006010700000001") in _tcp_payloads(source)

@@ -87,7 +87,7 @@ def rewrite_hosts(source: Path, target: Path, hosts: dict[str, str]) -> int:
     mapping = {str(ipaddress.ip_address(k)): str(ipaddress.ip_address(v)) for k, v in hosts.items()}
     out, linktype = [], None
     for number, packet in enumerate(rdpcap(str(source)), start=1):
-        moved = _rewrite(packet, mapping, number)
+        moved = _rewrite(_raw_above_transport(packet), mapping, number)
         if moved is None:
             continue
         linktype = linktype or _LINKTYPES.get(type(moved).__name__)
@@ -96,6 +96,26 @@ def rewrite_hosts(source: Path, target: Path, hosts: dict[str, str]) -> int:
         out.append(moved)
     target.write_bytes(pcap_bytes(out, linktype=linktype or 1))
     return len(out)
+
+
+def _raw_above_transport(packet):
+    """The packet with what follows its TCP/UDP header as the captured bytes (Raw). scapy dissects
+    a payload with whatever application layers this process has imported (generators import
+    scapy.contrib.modbus, for one) and building such a layer again is lossy: a Modbus request
+    with more data than its function code defines lost those bytes. Which layers were imported
+    depended on what ran before, so the same capture was rewritten two ways."""
+    from scapy.layers.inet import TCP, UDP
+    from scapy.packet import NoPayload, Padding, Raw
+
+    for cls in (TCP, UDP):
+        if cls in packet:
+            layer = packet[cls]
+            above = layer.payload
+            if not isinstance(above, (NoPayload, Raw, Padding)) and getattr(above, "original", None) is not None:
+                original = bytes(above.original)
+                layer.remove_payload()
+                layer.add_payload(Raw(original))
+    return packet
 
 
 def _rewrite(packet, mapping: dict[str, str], number: int):
@@ -219,8 +239,9 @@ def _requote(layer, mapping: dict[str, str]) -> None:
 
 
 def _frozen(packet):
-    """The packet rebuilt from its bytes (lengths and checksums computed now), time kept."""
-    frozen = packet.__class__(bytes(packet))
+    """The packet rebuilt from its bytes (lengths and checksums computed now), time kept; its
+    payload above TCP/UDP kept as bytes (_raw_above_transport)."""
+    frozen = _raw_above_transport(packet.__class__(bytes(packet)))
     frozen.time = packet.time
     return frozen
 
