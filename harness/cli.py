@@ -45,15 +45,15 @@ def cmd_validate(args) -> int:
     # readable, non-empty and of a supported link type; committed generator pcaps must still be what
     # their generators make (pcaps/generators.lock) -- all here, not first at `test`.
     refs = pcaps.all_refs(ruleset)
-    problems = pcaps.role_findings(refs, project, ruleset.networks)
+    plan = plan_for(project, ruleset.networks)
+    resolved = Resolved(plan, project.root)   # every case's roles, memoised as `test`'s
+    problems = pcaps.role_findings(refs, project, plan, resolved)
     if not problems:
-        plan = plan_for(project, ruleset.networks)
-        resolved = Resolved(plan, project.root)   # the lock check's role resolutions, memoised as `test`'s
         digests.remember(project.root)
         problems = (pcapcheck.case_findings(refs, project.generated_dir, project.pcaps_dir, project.root, missing_ok=True)
                     + pcapinputs.findings(refs, project, plan, missing_ok=True, resolved=resolved))
-        resolved.save()
         digests.save(project.root)
+    resolved.save()
     problems = [f for f in problems if only is None or (project.root / f.path).resolve() in only]
     if problems:
         raise RuleErrors(problems)

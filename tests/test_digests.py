@@ -17,7 +17,7 @@ def fresh(monkeypatch):
     """A process that has hashed nothing yet."""
     monkeypatch.setattr(digests, "_KNOWN", {})
     monkeypatch.setattr(digests, "_USED", {})
-    monkeypatch.setattr(digests, "_HASHED", [0])
+    monkeypatch.setattr(digests, "_hashed", 0)
 
 
 def _old_file(path: Path, data: bytes) -> Path:

@@ -210,7 +210,7 @@ def ensure(refs: list[CaseRef | BaselineRef], project: Project, plan: Plan | Net
     if not project.foreign_plan:
         return 0
     plan = plan_for(project, plan)
-    findings = role_findings(refs, project.root, plan)
+    findings = role_findings(refs, project.root, plan, resolved)
     if findings:
         raise RuleErrors(findings)
     version, stale = code_version(), []

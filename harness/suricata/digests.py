@@ -16,7 +16,7 @@ from harness.rules.answers import bounded, cache_file, read_json, write_json
 
 _KNOWN: dict[tuple, str] = {}
 _USED: dict[str, None] = {}   # stamps asked for since the last save, in order (an ordered set)
-_HASHED: list[int] = [0]   # files hashed by this process: save() writes only when there were some
+_hashed = 0   # files hashed and kept since the last save(): it writes only when there were some
 RACY = 2.0
 CACHE_NAME = "digests.json"
 LIMIT = 100_000   # entries (~150 bytes each)
@@ -32,6 +32,7 @@ def _text(stamp: tuple) -> str:
 
 def file_sha256(path: Path, data: bytes | None = None) -> str:
     """Hex sha256 of the file's bytes (data: those bytes, when the caller read them already)."""
+    global _hashed
     info = os.stat(path)
     stamp = _stamp(path, info)
     known = _KNOWN.get(stamp)
@@ -39,7 +40,7 @@ def file_sha256(path: Path, data: bytes | None = None) -> str:
         known = hashlib.sha256(Path(path).read_bytes() if data is None else data).hexdigest()
         if time.time() - info.st_mtime > RACY:
             _KNOWN[stamp] = known
-            _HASHED[0] += 1
+            _hashed += 1
     _USED[_text(stamp)] = None
     return known
 
@@ -55,9 +56,10 @@ def remember(root: Path) -> None:
 def save(root: Path) -> None:
     """The digests of files below root known now, this run's first (an unchanged file is found by its
     stamp again; a run's temporary copies elsewhere are not kept)."""
-    if not _HASHED[0]:
+    global _hashed
+    if not _hashed:
         return
-    _HASHED[0] = 0
+    _hashed = 0
     inside = str(root.resolve()) + os.sep
     known = {_text(stamp): value for stamp, value in _KNOWN.items() if stamp[0].startswith(inside)}
     write_json(cache_file(root, CACHE_NAME), bounded(known, list(_USED), LIMIT))

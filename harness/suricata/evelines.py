@@ -104,8 +104,7 @@ def _from_bytes(line: bytes, seconds: dict):
     whole, fraction, zone, flow_id, event_type, rest = match.groups()
     if event_type == b"alert":
         return None                     # the verdicts need an alert's whole record
-    second = seconds.get(whole + zone)
-    when = (second if second is not None else _micros_of(whole, b"0", zone, seconds)) + int(fraction)
+    when = _micros_of(whole, fraction, zone, seconds)
     if rest.endswith(_FLOW[:-1]):
         # The first object is the top-level flow: its start comes before anything nested in it.
         start = _FLOW_START.match(line, match.end())

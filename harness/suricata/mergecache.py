@@ -35,11 +35,11 @@ def key(pcaps: list[bytes] | None, layout: tuple, paths: list[Path] | None = Non
     """What an entry depends on: the cases' pcap bytes in order (their sha256), the layout, the code.
     paths: where those bytes are (their digests are known once per process; pcaps None: read
     there when not known)."""
-    if pcaps is None:
-        shas = [file_sha256(path) for path in paths]
+    if paths is not None:
+        given = pcaps if pcaps is not None else [None] * len(paths)
+        shas = [file_sha256(path, data) for path, data in zip(paths, given)]
     else:
-        shas = ([file_sha256(path, data) for path, data in zip(paths, pcaps)] if paths is not None
-                else [hashlib.sha256(data).hexdigest() for data in pcaps])
+        shas = [hashlib.sha256(data).hexdigest() for data in pcaps]
     return digest(VERSION, _code(), repr(layout), *shas)
 
 
