@@ -16,8 +16,8 @@ needs_suricata = pytest.mark.skipif(not STOCK.is_file() or not shutil.which("sur
                                     reason="needs Debian's suricata package")
 
 NEEDS = PackNeeds(
-    rules=(RuleNeeds("r-iot", 9100900, ("IOT_NET", "HOME_NET"), None, ("alert",), False),
-           RuleNeeds("r-modbus", 9100901, ("OT_NET",), "modbus", ("alert", "modbus"), True)),
+    rules=(RuleNeeds("r-iot", 9100900, ("IOT_NET", "HOME_NET"), (), None, ("alert",), False),
+           RuleNeeds("r-modbus", 9100901, ("OT_NET",), ("MODBUS_PORTS",), "modbus", ("alert", "modbus"), True)),
     groups=(("HOME_NET", "[$IOT_NET,$OT_NET]"), ("IOT_NET", "[192.168.200.0/24]"), ("OT_NET", "[192.168.210.0/24]")))
 
 
@@ -93,9 +93,11 @@ def test_configure_builds_missing_sections_and_check_then_passes(tmp_path):
     assert set(report.affected()) == {"r-iot", "r-modbus"}
     plan = configure.plan(config, NEEDS, "t")
     assert "vars.address-groups: add HOME_NET, IOT_NET, OT_NET" in plan.changes     # absent: HOME_NET added
+    assert "vars.port-groups: add MODBUS_PORTS" in plan.changes
     configure.write(plan)
     assert check.check(config, NEEDS).ok
     text = config.read_text()
+    assert text.count("\nvars:\n") == 1 and '\n  port-groups:\n    MODBUS_PORTS: "502"\n' in text   # one vars section
     assert "modbus:\n            enabled: yes" in text                  # the disabled type re-enabled
     assert "    modbus:\n      enabled: yes\n      detection-ports:\n        dp: 502" in text
     assert MINIMAL.splitlines()[2] in text and (tmp_path / "s.yaml.iotdetect-backup").read_text() == MINIMAL
@@ -107,6 +109,7 @@ def test_configure_keeps_site_home_net_unless_asked(tmp_path):
     config.write_text(MINIMAL + 'vars:\n  address-groups:\n    HOME_NET: "[10.0.0.0/8]"\n')
     kept = configure.plan(config, NEEDS, "t")
     assert '    HOME_NET: "[10.0.0.0/8]"' in kept.after and "HOME_NET" not in " ".join(kept.changes)
+    assert 'vars:\n  port-groups:\n    MODBUS_PORTS: "502"\n  address-groups:\n' in kept.after
     asked = configure.plan(config, NEEDS, "t", site_groups=True)
     assert '    HOME_NET: "[$IOT_NET,$OT_NET]"' in asked.after
 

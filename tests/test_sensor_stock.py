@@ -82,7 +82,7 @@ def test_check_fails_on_stock_and_names_every_rule_suricata_rejects(ruleset, tmp
     report = check.check(STOCK, needs)
     assert not report.ok
     rejected = _suricata_rejects(STOCK, ruleset, tmp_path)
-    load_failures = {r for f in report.findings if f.level == "error" and f.kind in ("address-var", "parser")
+    load_failures = {r for f in report.findings if f.level == "error" and f.kind in ("address-var", "port-var", "parser")
                      for r in f.rules}
     assert load_failures == rejected and len(rejected) > 30
     # Hunts over modbus/dnp3 records: loaded fine, silent in the SIEM without those EVE types.

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from harness.backends import suricata_text as esc
+from harness.backends.detection_ports import PORT_BOUND, port_groups
 from harness.backends.suricata_literal import first_byte_test, required_literal
 from harness.backends.flow import default_flow
 from harness.backends.settings import SiemSettings
@@ -207,6 +208,23 @@ def rule_options(rule: Rule) -> list[str]:
     return options
 
 
+def header_ports(rule: Rule) -> tuple[str, str]:
+    """(source port, destination port) of the rule header. A protocol Suricata detects only on
+    configured ports (detection_ports) gets its port group on the server's side when the rule
+    leaves that side `any` and its flow says which side the server is."""
+    det = rule.detection
+    source, destination = address(det.source_port.items), address(det.destination_port.items)
+    bound = PORT_BOUND.get(det.protocol)
+    flow = default_flow(rule)
+    if bound is None or det.bidirectional:
+        return source, destination
+    if {"to_server", "from_client"} & set(flow) and destination == "any":
+        destination = f"${bound.group}"
+    elif {"to_client", "from_server"} & set(flow) and source == "any":
+        source = f"${bound.group}"
+    return source, destination
+
+
 class SuricataBackend:
     name = "suricata"
     title = "Suricata"
@@ -218,11 +236,12 @@ class SuricataBackend:
     def compile(self, rule: Rule, networks: Networks | None = None, settings: SiemSettings | None = None) -> str:
         """One rule line. Addresses stay variables (vars.address-groups), so networks are not needed."""
         det = rule.detection
+        source_port, destination_port = header_ports(rule)
         return self._template.render(
             action="alert", protocol=det.protocol,
-            source=address(det.source.items), source_port=address(det.source_port.items),
+            source=address(det.source.items), source_port=source_port,
             direction="<>" if det.bidirectional else "->",
-            destination=address(det.destination.items), destination_port=address(det.destination_port.items),
+            destination=address(det.destination.items), destination_port=destination_port,
             options=rule_options(rule),
         ).rstrip("\n")
 
@@ -234,5 +253,5 @@ def address_groups(networks: Networks) -> list[tuple[str, str]]:
 
 
 def render_vars(networks: Networks, version: str) -> str:
-    return environment().get_template("suricata_vars.yaml.j2").render(groups=address_groups(networks),
-                                                                       version=version)
+    return environment().get_template("suricata_vars.yaml.j2").render(
+        groups=address_groups(networks), port_groups=port_groups(), version=version)

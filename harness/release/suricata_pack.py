@@ -8,15 +8,17 @@ from pathlib import Path
 
 import idstools.rule
 
+from harness.backends.detection_ports import port_groups
 from harness.backends.suricata import render_vars
 from harness.suricata.ruleset import RULES_FILENAME, compile_rules
 from harness.rules.loader import RuleSet
 from harness.formats.archive import tar_gz
-from harness.sensor.needs import SITE_GROUPS, pack_needs
+from harness.sensor.needs import SITE_GROUPS, PackNeeds, pack_needs
 from harness.templating import environment
 
 VARS_FILENAME = "iotdetect-vars.yaml"
 FRAGMENT_FILENAME = "iotdetect-address-groups.yaml"
+PORTS_FRAGMENT_FILENAME = "iotdetect-port-groups.yaml"
 
 
 def sid_msg_map(rules_text: str) -> str:
@@ -31,25 +33,35 @@ def tarball_name(release: str) -> str:
     return f"iotdetect-{release}.rules.tar.gz"
 
 
-def address_groups_fragment(ruleset: RuleSet, release: str) -> str:
-    groups = [(n, v) for n, v in pack_needs(ruleset).groups if n not in SITE_GROUPS]
-    return environment().get_template("suricata_address_groups.yaml.j2").render(
-        version=release, groups=groups, filename=FRAGMENT_FILENAME)
+def address_groups_fragment(needs: PackNeeds, release: str) -> str:
+    return environment().get_template("suricata_groups_fragment.yaml.j2").render(
+        version=release, groups=[(n, v) for n, v in needs.groups if n not in SITE_GROUPS],
+        filename=FRAGMENT_FILENAME, section="address-groups", example='HOME_NET: "[...]"',
+        what="the address groups the pack's rules use (from rules/networks.yaml),\n# without HOME_NET/EXTERNAL_NET,"
+             " which stay your site's own.")
 
 
-def readme(ruleset: RuleSet, release: str) -> str:
-    needs = pack_needs(ruleset)
+def port_groups_fragment(release: str) -> str:
+    return environment().get_template("suricata_groups_fragment.yaml.j2").render(
+        version=release, groups=port_groups(), filename=PORTS_FRAGMENT_FILENAME,
+        section="port-groups", example='HTTP_PORTS: "80"',
+        what="the port groups the pack's rule headers name: the ports Suricata detects their\n# protocols on."
+             " Each must hold every port app-layer.protocols.<name>.detection-ports has.")
+
+
+def readme(needs: PackNeeds, release: str) -> str:
     eve: dict[str, list[str]] = defaultdict(list)
     for rule in needs.rules:
         for event_type in rule.eve_types[1:]:
             eve[event_type].append(rule.rule_id)
     rows = []
     for rule in needs.rules:
-        parts = [f"${v}" for v in rule.address_vars] + ([f"{rule.parser} parser"] if rule.parser else []) \
+        parts = [f"${v}" for v in rule.address_vars + rule.port_vars] + ([f"{rule.parser} parser"] if rule.parser else []) \
             + [f"EVE {t}" for t in rule.eve_types[1:]] + (["threshold"] if rule.threshold else [])
         rows.append({"sid": rule.sid, "rule_id": rule.rule_id, "needs": ", ".join(parts) or "-"})
     return environment().get_template("suricata_readme.md.j2").render(
         version=release, rules=rows, tarball=tarball_name(release), fragment=FRAGMENT_FILENAME,
+        ports_fragment=PORTS_FRAGMENT_FILENAME, port_groups=port_groups(),
         pack_groups=[n for n, _ in needs.groups if n not in SITE_GROUPS], eve_needs=sorted(eve.items()),
         threshold_rules=[r for r in needs.rules if r.threshold])
 
@@ -58,9 +70,11 @@ def stage(ruleset: RuleSet, folder: Path, release: str, mtime: int) -> None:
     target = folder / "suricata"
     target.mkdir(parents=True)
     text = compile_rules(ruleset, release).text
+    needs = pack_needs(ruleset)
     files = {RULES_FILENAME: text, VARS_FILENAME: render_vars(ruleset.networks, release),
-             FRAGMENT_FILENAME: address_groups_fragment(ruleset, release), "sid-msg.map": sid_msg_map(text),
-             "README.md": readme(ruleset, release)}
+             FRAGMENT_FILENAME: address_groups_fragment(needs, release),
+             PORTS_FRAGMENT_FILENAME: port_groups_fragment(release), "sid-msg.map": sid_msg_map(text),
+             "README.md": readme(needs, release)}
     for name, content in files.items():
         (target / name).write_text(content, encoding="utf-8")
     # suricata-update reads every *.rules member of a source archive; rules/ is the ET/Snort layout.

@@ -12,6 +12,7 @@ from typing import Literal
 
 from harness.sensor.conf import View, load_view, lookup, truthy
 from harness.sensor.needs import OFF_BY_DEFAULT, PackNeeds, referenced
+from harness.sensor.ports import GROUP_OF, detection_ports, port_groups, ports_of
 
 Level = Literal["error", "note"]
 
@@ -60,15 +61,19 @@ def _norm(value: str) -> str:
     return re.sub(r"\s+", "", value.strip().strip('"').strip("'"))
 
 
+def _users(needs: PackNeeds, kind: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(variable, the rules naming it) for the rules' address_vars or port_vars, by name."""
+    users: dict[str, list[str]] = defaultdict(list)
+    for rule in needs.rules:
+        for name in getattr(rule, kind):
+            users[name].append(rule.rule_id)
+    return [(name, tuple(users[name])) for name in sorted(users)]
+
+
 def check_vars(view: View, needs: PackNeeds) -> list[Finding]:
     defined = _groups(view)
     findings = []
-    users: dict[str, list[str]] = defaultdict(list)
-    for rule in needs.rules:
-        for name in rule.address_vars:
-            users[name].append(rule.rule_id)
-    for name in sorted(users):
-        rules = tuple(users[name])
+    for name, rules in _users(needs, "address_vars"):
         if name not in defined:
             findings.append(Finding("error", "address-var", name, "not defined in vars.address-groups; Suricata"
                                     " rejects the rules using it (suricata-update comments them out)", rules))
@@ -81,6 +86,32 @@ def check_vars(view: View, needs: PackNeeds) -> list[Finding]:
             findings.append(Finding("note", "address-var", name, f"is {defined[name]!r} here but {ours!r} in"
                                     " rules/networks.yaml, which the SIEM searches and the test cases use", rules))
     return findings
+
+
+def check_port_vars(view: View, needs: PackNeeds) -> list[Finding]:
+    defined = port_groups(view)
+    findings = []
+    for name, rules in _users(needs, "port_vars"):
+        if name not in defined:
+            findings.append(Finding("error", "port-var", name, "not defined in vars.port-groups; Suricata rejects"
+                                    " the rules using it (suricata-update comments them out)", rules))
+            continue
+        bound = GROUP_OF.get(name)
+        if bound is None:
+            continue
+        held, detected = ports_of(defined[name], defined), detection_ports(view, bound.protocol)
+        if held is None or detected is None:
+            findings.append(Finding("note", "port-var", name, f"cannot tell whether {defined[name]!r} holds every"
+                                    f" port app-layer.protocols.{bound.protocol}.detection-ports detects on", rules))
+        elif detected - held:
+            findings.append(Finding("error", "port-var", name, f"leaves out port(s) {_listed(detected - held)}, where"
+                                    f" app-layer.protocols.{bound.protocol}.detection-ports has Suricata parse"
+                                    f" {bound.protocol}: the rules never look at those flows", rules))
+    return findings
+
+
+def _listed(ports: frozenset[int]) -> str:
+    return ", ".join(map(str, sorted(ports)))
 
 
 def _undefined_refs(name: str, defined: dict[str, str]) -> list[str]:
@@ -227,7 +258,7 @@ def check(config: Path, needs: PackNeeds, suricata: tuple[str, str, dict[int, st
     """suricata: (binary, compiled rules text, line -> rule id) to also load the pack with the config."""
     view = load_view(config)
     report = Report(config, view.files, rules_total=len(needs.rules))
-    for part in (check_vars, check_parsers, check_eve, check_settings):
+    for part in (check_vars, check_port_vars, check_parsers, check_eve, check_settings):
         report.findings += part(view, needs)
     if suricata:
         binary, text, lines = suricata

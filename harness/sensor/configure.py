@@ -18,6 +18,7 @@ from pathlib import Path
 from harness.sensor.check import eve_outputs, logged_types, parser_state
 from harness.sensor.conf import ConfigError, View, load_document, load_view, lookup, parse_text
 from harness.sensor.needs import OFF_BY_DEFAULT, PARSER_SETTINGS, SITE_GROUPS, PackNeeds
+from harness.sensor.ports import wanted_port_groups
 
 
 @dataclass
@@ -87,10 +88,23 @@ def _groups_edit(doc, view: View, needs: PackNeeds, patch: Patch, site_groups: b
     defined = lookup(view.tree, "vars", "address-groups") or {}
     wanted = [(n, v) for n, v in needs.groups if n not in defined]   # HOME_NET/EXTERNAL_NET too, when absent
     replaced = [(n, v) for n, v in needs.groups if site_groups and n in SITE_GROUPS and n in defined]
+    return _vars_edit(doc, view, patch, "address-groups", wanted, replaced,
+                      f"# iotdetect {version}: address groups of the pack's rules (rules/networks.yaml)")
+
+
+def _port_groups_edit(doc, view: View, needs: PackNeeds, patch: Patch, version: str) -> list[str]:
+    wanted, widened = wanted_port_groups(view, needs)
+    return _vars_edit(doc, view, patch, "port-groups", wanted, widened,
+                      f"# iotdetect {version}: ports the pack's rules look at a protocol on (its detection-ports)")
+
+
+def _vars_edit(doc, view: View, patch: Patch, section: str, wanted: list[tuple[str, str]],
+               replaced: list[tuple[str, str]], comment: str) -> list[str]:
+    """Add `wanted` to vars.<section> and set `replaced` there, as (name, value)."""
     if not wanted and not replaced:
         return []
     vars_node = doc.get("vars")
-    groups = vars_node.get("address-groups") if isinstance(vars_node, dict) else None
+    groups = vars_node.get(section) if isinstance(vars_node, dict) else None
     if isinstance(groups, dict):
         indent = _child_indent(groups, 4)
         for name, value in replaced:
@@ -98,21 +112,21 @@ def _groups_edit(doc, view: View, needs: PackNeeds, patch: Patch, site_groups: b
                 patch.replace_token(groups.lc.value(name)[0], groups.lc.value(name)[1], _scalar(value))
         if wanted:
             at = max(groups.lc.key(k)[0] for k in groups) if groups else groups.lc.line
-            patch.insert_after(at, [" " * indent + f"# iotdetect {version}: address groups of the pack's rules"
-                                    " (rules/networks.yaml)"] + [" " * indent + f"{n}: {_scalar(v)}" for n, v in wanted])
-    elif defined:
-        raise ConfigError(f"{view.files[0]}: vars.address-groups comes from an included file; add"
-                          f" {', '.join(n for n, _ in wanted)} there (a second address-groups here would replace it)")
+            patch.insert_after(at, [" " * indent + comment] + [" " * indent + f"{n}: {_scalar(v)}" for n, v in wanted])
+    elif lookup(view.tree, "vars", section):
+        raise ConfigError(f"{view.files[0]}: vars.{section} comes from an included file; add"
+                          f" {', '.join(n for n, _ in wanted)} there (a second {section} here would replace it)")
     elif isinstance(vars_node, dict):
         indent = _child_indent(vars_node, 2)
         at = doc.lc.key("vars")[0]
-        patch.insert_after(at, [" " * indent + "address-groups:"] + [" " * (indent * 2) + f"{n}: {_scalar(v)}"
-                                                                    for n, v in wanted])
+        patch.insert_after(at, [" " * indent + f"{section}:"] + [" " * (indent * 2) + f"{n}: {_scalar(v)}"
+                                                                 for n, v in wanted])
     else:
-        patch.appended += ["", f"# iotdetect {version}: address groups of the pack's rules", "vars:", "  address-groups:"]
-        patch.appended += [f"    {n}: {_scalar(v)}" for n, v in wanted]
-    return [f"vars.address-groups: add {', '.join(n for n, _ in wanted)}" if wanted else "",
-            *(f"vars.address-groups.{n}: set to {v}" for n, v in replaced)]
+        if "vars:" not in patch.appended:      # the address groups' edit may have started it
+            patch.appended += ["", comment, "vars:"]
+        patch.appended += [f"  {section}:"] + [f"    {n}: {_scalar(v)}" for n, v in wanted]
+    return [f"vars.{section}: add {', '.join(n for n, _ in wanted)}" if wanted else "",
+            *(f"vars.{section}.{n}: set to {v}" for n, v in replaced)]
 
 
 def _parsers_edit(doc, view: View, needs: PackNeeds, patch: Patch) -> list[str]:
@@ -190,6 +204,7 @@ def plan(config: Path, needs: PackNeeds, version: str, site_groups: bool = False
     view = load_view(config)
     patch = Patch(before.splitlines(True))
     changes = [c for c in _groups_edit(doc, view, needs, patch, site_groups, version) if c]
+    changes += [c for c in _port_groups_edit(doc, view, needs, patch, version) if c]
     changes += _parsers_edit(doc, view, needs, patch)
     changes += _eve_edit(doc, view, needs, patch)
     after = patch.apply() if changes else before

@@ -6,6 +6,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from harness.backends.detection_ports import PORT_BOUND
 from harness.backends.suricata import address_groups
 from harness.rules.loader import RuleSet
 from harness.suricata.engine import Workspace
@@ -21,7 +22,7 @@ def write_harness_config(ruleset: RuleSet, folder: Path, data_dir: Path | None =
         (folder / name).write_text(data.joinpath(name).read_text(encoding="utf-8"), encoding="utf-8")
     where = data_dir or folder
     text = environment().get_template("suricata_harness.yaml.j2").render(
-        address_groups=address_groups(ruleset.networks),
+        address_groups=address_groups(ruleset.networks), port_bound=PORT_BOUND,
         classification_file=where / "classification.config", reference_file=where / "reference.config")
     path = folder / "suricata.yaml"
     path.write_text(text, encoding="utf-8")
