@@ -12,7 +12,7 @@ from typing import Literal
 
 from harness.sensor.conf import View, load_view, lookup, truthy
 from harness.sensor.needs import OFF_BY_DEFAULT, PackNeeds, referenced
-from harness.sensor.ports import GROUP_OF, detection_ports, port_groups, ports_of
+from harness.sensor.ports import GROUP_OF, detection_ports, ports_of, var_groups
 
 Level = Literal["error", "note"]
 
@@ -52,11 +52,6 @@ class Report:
         return dict(by_rule)
 
 
-def _groups(view: View) -> dict[str, str]:
-    groups = lookup(view.tree, "vars", "address-groups")
-    return {k: ("" if v is None else str(v)) for k, v in groups.items()} if isinstance(groups, dict) else {}
-
-
 def _norm(value: str) -> str:
     return re.sub(r"\s+", "", value.strip().strip('"').strip("'"))
 
@@ -71,7 +66,7 @@ def _users(needs: PackNeeds, kind: str) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def check_vars(view: View, needs: PackNeeds) -> list[Finding]:
-    defined = _groups(view)
+    defined = var_groups(view, "address-groups")
     findings = []
     for name, rules in _users(needs, "address_vars"):
         if name not in defined:
@@ -89,7 +84,7 @@ def check_vars(view: View, needs: PackNeeds) -> list[Finding]:
 
 
 def check_port_vars(view: View, needs: PackNeeds) -> list[Finding]:
-    defined = port_groups(view)
+    defined = var_groups(view, "port-groups")
     findings = []
     for name, rules in _users(needs, "port_vars"):
         if name not in defined:

@@ -13,8 +13,9 @@ ALL_PORTS = frozenset(range(65536))
 GROUP_OF = {bound.group: bound for bound in PORT_BOUND.values()}
 
 
-def port_groups(view: View) -> dict[str, str]:
-    groups = lookup(view.tree, "vars", "port-groups")
+def var_groups(view: View, section: str) -> dict[str, str]:
+    """vars.<section> (address-groups, port-groups) as name -> value text."""
+    groups = lookup(view.tree, "vars", section)
     return {k: ("" if v is None else str(v)) for k, v in groups.items()} if isinstance(groups, dict) else {}
 
 
@@ -69,7 +70,7 @@ def detection_ports(view: View, protocol: str) -> frozenset[int] | None:
 def wanted_port_groups(view: View, needs: PackNeeds) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(groups to add, groups to widen) as (name, value) for `sensor configure`: a missing group gets
     the ports the config detects its protocol on, a group that leaves some out gets them added."""
-    defined = port_groups(view)
+    defined = var_groups(view, "port-groups")
     add, widen = [], []
     for name in sorted({v for rule in needs.rules for v in rule.port_vars}):
         bound = GROUP_OF.get(name)
