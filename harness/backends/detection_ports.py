@@ -8,9 +8,9 @@ none) and has no port-independent pattern for them (7.0.10 app-layer-register.c,
 ports against its client port. A rule `alert modbus any any -> any any` therefore only ever matches
 on those ports, but Suricata files it in every TCP port group and walks it for every TCP packet.
 Naming the group in the header (`-> any $MODBUS_PORTS`) files it under those ports alone: on the
-sensor mix the OT and MQTT rules cost 66 M instructions less (bench/sensor.py). RDP, SNMP, DNS and
-Telnet are port-bound in the same way; naming their ports measured nothing (one TCP rule, the
-others UDP), so their headers stay as written.
+sensor mix the pack costs 54 M instructions less (4,804 M against 4,857 M, bench/sensor.py).
+RDP, SNMP, DNS and Telnet are port-bound in the same way; naming their ports measured nothing (one
+TCP rule, the others UDP), so their headers stay as written.
 
 The group must then hold every `dp` port the sensor detects the protocol on: `sensor check` says
 when it does not, `sensor configure` adds what is missing. Flows Suricata detects by their client
