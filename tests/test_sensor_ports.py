@@ -161,3 +161,13 @@ def test_suricata_looks_at_a_second_detection_port_once_the_group_holds_it(rules
     # After `sensor configure`: the group holds 5020 and the write there alerts too.
     configure.write(configure.plan(widened, pack_needs(ruleset), "test"))
     assert _write_alerts(ruleset, widened, pcap, tmp_path / "c") == [502, 5020]
+
+
+def test_configure_will_not_claim_to_widen_a_group_an_include_defines(ruleset, tmp_path):
+    config = _harness_config(ruleset, tmp_path, modbus_ports="502, 5020")
+    text = config.read_text().replace('    MODBUS_PORTS: "502"\n', "    include: ports.yaml\n")
+    config.write_text(text)
+    (tmp_path / "ports.yaml").write_text('%YAML 1.1\n---\nMODBUS_PORTS: "502"\n')
+    assert check.check_port_vars(load_view(config), pack_needs(ruleset))[0].subject == "MODBUS_PORTS"
+    with pytest.raises(configure.ConfigError, match=r"MODBUS_PORTS comes from an included file; set it to \[502,5020\]"):
+        configure.plan(config, pack_needs(ruleset), "test")

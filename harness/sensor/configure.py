@@ -108,8 +108,10 @@ def _vars_edit(doc, view: View, patch: Patch, section: str, wanted: list[tuple[s
     if isinstance(groups, dict):
         indent = _child_indent(groups, 4)
         for name, value in replaced:
-            if name in groups:
-                patch.replace_token(groups.lc.value(name)[0], groups.lc.value(name)[1], _scalar(value))
+            if name not in groups:
+                raise ConfigError(f"{view.files[0]}: vars.{section}.{name} comes from an included file; set it to"
+                                  f" {value} there")
+            patch.replace_token(groups.lc.value(name)[0], groups.lc.value(name)[1], _scalar(value))
         if wanted:
             at = max(groups.lc.key(k)[0] for k in groups) if groups else groups.lc.line
             patch.insert_after(at, [" " * indent + comment] + [" " * indent + f"{n}: {_scalar(v)}" for n, v in wanted])
