@@ -199,11 +199,21 @@ class Resolved:
     def __init__(self, plan: roles.Plan, root: Path | None):
         self.plan, self.root = plan, root
         self.memo = Memo(root, "resolved", repr(plan.networks))
+        # id(traffic) -> (traffic, its memo key): validate asks twice per case (roles, then the
+        # lock's traffic key); the traffic is held so that its id stays its own.
+        self._keys: dict[int, tuple[Any, str]] = {}
 
-    def args(self, ref) -> dict:
-        traffic = ref.traffic
+    def _key(self, traffic) -> str:
+        known = self._keys.get(id(traffic))
+        if known is not None and known[0] is traffic:
+            return known[1]
         key = hashlib.sha256(repr((traffic.generator, traffic.args if traffic.generator else traffic.hosts))
                              .encode()).hexdigest()
+        self._keys[id(traffic)] = (traffic, key)
+        return key
+
+    def args(self, ref) -> dict:
+        key = self._key(ref.traffic)
         found = self.memo.get(key)
         if found is None:
             found, _ = resolve(ref, self.plan, self.root)
