@@ -92,3 +92,13 @@ def test_many_files_are_written_over_every_core_and_linked_where_unchanged(tmp_p
     assert write_files(tmp_path / "new", files, previous=tmp_path / "old") == len(files) - 1
     assert {p.name: p.read_bytes() for p in (tmp_path / "new").iterdir()} == dict(files)
     assert (tmp_path / "new" / "f3.txt").stat().st_nlink == 1 and (tmp_path / "new" / "f4.txt").stat().st_nlink == 2
+
+
+def test_the_index_is_written_as_the_standard_library_writes_it():
+    """siem/index.json through orjson (harness/siem/stage.py): byte for byte json.dumps(indent=2,
+    sort_keys=True), for ASCII text and for text json.dumps escapes."""
+    import json
+    from harness.siem.stage import _json_bytes
+    for data in ({"b-rule": {"files": ["spl/b-rule.alert.spl"], "sid": 9100001, "hunt_unavailable": None}, "a": {"x": []}},
+                 {"r": {"hunt_unavailable": "café ≥ \u2028 \x01 \"quoted\" \\"}}):
+        assert _json_bytes(data) == (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8")

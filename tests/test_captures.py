@@ -138,6 +138,9 @@ def test_pcap_check_answers_are_kept_by_content_and_a_changed_or_damaged_entry_i
         def pcap_path(self, *_):
             return self.path
 
+        def pcap_name(self, *_):
+            return str(self.path)
+
         def error_location(self, root, *key):
             return "rules/x.yaml", 7
 

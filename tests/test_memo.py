@@ -176,6 +176,32 @@ def test_role_resolution_is_memoised_per_plan_and_failures_repeat(tmp_project, m
     assert len(calls) == 4
 
 
+def test_traffic_keys_are_memoised_and_follow_the_version_and_the_plan(tmp_project, monkeypatch):
+    """The lock check's traffic keys (traffic.Resolved.traffic_key) equal the unmemoised ones, are
+    not hashed again by a later process, and another generator version or site plan misses."""
+    from harness.cases import traffic
+    from harness.cases.pcaps import all_refs
+    from harness.rules.networks import Networks
+    ruleset = load_project(Project(tmp_project))
+    plan = traffic.plan_for(ruleset.project, ruleset.networks)
+    refs = [r for r in all_refs(ruleset) if r.traffic.generator]
+    fresh = [traffic.traffic_key(r, plan, tmp_project, "v1") for r in refs]   # no Resolved: computed
+    first = traffic.Resolved(plan, tmp_project)
+    assert [traffic.traffic_key(r, plan, tmp_project, "v1", first) for r in refs] == fresh
+    first.save()
+    with monkeypatch.context() as patched:
+        patched.setattr(traffic, "_traffic_key", lambda *a: pytest.fail("hashed again"))
+        again = traffic.Resolved(plan, tmp_project)
+        assert [traffic.traffic_key(r, plan, tmp_project, "v1", again) for r in refs] == fresh
+    other = traffic.Resolved(plan, tmp_project)
+    upgraded = [traffic.traffic_key(r, plan, tmp_project, "v2", other) for r in refs]
+    assert upgraded == [traffic.traffic_key(r, plan, tmp_project, "v2") for r in refs] and set(upgraded).isdisjoint(fresh)
+    moved = traffic.plan_for(ruleset.project, Networks({**ruleset.networks.groups, "MQTT_BROKERS": ("192.168.200.3",)}))
+    replanned = traffic.Resolved(moved, tmp_project)
+    keys = [traffic.traffic_key(r, moved, tmp_project, "v1", replanned) for r in refs]
+    assert keys == [traffic.traffic_key(r, moved, tmp_project, "v1") for r in refs] and keys != fresh
+
+
 def test_resolved_arguments_are_memoised_and_every_input_of_a_resolution_is_in_the_key(tmp_project, monkeypatch):
     """traffic.Resolved (what `test` asks for every case's concrete hosts): a warm run resolves
     nothing, and a changed plan, a changed case or changed code gives what a fresh resolve gives."""

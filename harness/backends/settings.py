@@ -36,7 +36,7 @@ class TableSchema:
 
 def load_schema(table: str | None = None) -> TableSchema:
     text = resources.files("harness").joinpath("data/sentinel_schema.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=yaml.CSafeLoader)   # LibYAML: same data, a sixth of the time
     columns = tuple(Column(c["name"], c["type"]) for c in data["columns"])
     return TableSchema(table or data["table"], columns)
 

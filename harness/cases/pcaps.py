@@ -56,6 +56,13 @@ class CaseRef:
             return (captures_dir or pcaps_dir) / self.case.traffic.pcap
         return pcaps_dir / self.source.rule.id / f"{self.case.slug}.pcap"
 
+    def pcap_name(self, pcaps_dir: str, captures_dir: str | None = None) -> str:
+        """str(pcap_path()) for folders given as strings, without pathlib for a generator case (the
+        checks of 20,000 cases): its rule id and slug are single path components by their patterns."""
+        if self.case.traffic.pcap:
+            return str(self.pcap_path(Path(pcaps_dir), Path(captures_dir) if captures_dir else None))
+        return f"{pcaps_dir.rstrip('/')}/{self.source.rule.id}/{self.case.slug}.pcap"   # as os.path.join, for a folder
+
     def error_location(self, root: Path, *key) -> tuple[str, int]:
         """file and line of the case's traffic (or of `key` below it, when the file has that key)."""
         index = self.source.rule.tests.index(self.case)
@@ -90,6 +97,9 @@ class BaselineRef:
         if self.baseline.traffic.pcap:
             return (captures_dir or pcaps_dir) / self.baseline.traffic.pcap
         return pcaps_dir / "baseline" / f"{self.baseline.name}.pcap"
+
+    def pcap_name(self, pcaps_dir: str, captures_dir: str | None = None) -> str:
+        return str(self.pcap_path(Path(pcaps_dir), Path(captures_dir) if captures_dir else None))
 
     def error_location(self, root: Path, *key) -> tuple[str, int]:
         return rel(self.path, root), 1

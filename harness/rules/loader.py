@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -90,8 +91,10 @@ def _read(path: Path, root: Path) -> tuple[object, yamlsource.Lines] | yamlsourc
 
 def _category(path: Path, root: Path) -> str:
     # rules/<category>/<id>.yaml; resolve (slow) only to tell rules/x.yaml from rules/rules/x.yaml.
-    directly_in_rules = path.parent.name == "rules" and path.parent.parent.resolve() == root.resolve()
-    return "" if directly_in_rules else path.parent.name
+    # The folder's name from the string: two Path.parent objects per rule were ~5% of a warm load.
+    folder = os.path.basename(os.path.dirname(path))
+    directly_in_rules = folder == "rules" and path.parent.parent.resolve() == root.resolve()
+    return "" if directly_in_rules else folder
 
 
 def _rule_from(path: Path, root: Path, parsed, digest: str = "") -> tuple[RuleSource | None, list[Finding]]:
@@ -136,12 +139,13 @@ def _load_memoised(path: Path, root: Path, memo: Memo) -> tuple[RuleSource | Non
     return source, findings, locked
 
 
-def _semantic_findings(source: RuleSource, nets: Networks, catalog: AttackCatalog, root: Path) -> list[Finding]:
+def _semantic_findings(source: RuleSource, nets: Networks, catalog: AttackCatalog, root: Path,
+                       rules_dir: Path | None = None) -> list[Finding]:
     rule, name = source.rule, rel(source.path, root)
     findings = []
     if source.path.stem != rule.id:
         findings.append(Finding(name, source.line("id"), "id", f"id {rule.id!r} differs from the file name {source.path.stem!r}"))
-    findings += safenames.path_findings(source.path, root / "rules", name)
+    findings += safenames.path_findings(source.path, rules_dir or root / "rules", name)
     if not source.category:
         findings.append(Finding(name, 1, "", "rule files live in rules/<category>/<id>.yaml"))
     for side in ("source", "destination"):
@@ -221,8 +225,9 @@ def _load_project(project: Project, check_lock: bool, only: list[Path] | None) -
             hashes[id(source.rule)] = locked
     memo.save()
     if nets is not None:
+        rules_dir = root / "rules"
         for source in sources:
-            findings += _semantic_findings(source, nets, catalog, root)
+            findings += _semantic_findings(source, nets, catalog, root, rules_dir)
     findings += _cross_rule_findings(sources, root)
     if check_lock:
         findings += lock.check([(s.rule, s.path, s.lines) for s in sources], project.lock_file,

@@ -1,6 +1,7 @@
 """The rule model: one frozen pydantic model per rule file, validated once at load, unknown keys rejected."""
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from datetime import date
@@ -400,6 +401,11 @@ def _case_name(value: str) -> str:
 CaseName = Annotated[str, AfterValidator(_case_name)]
 
 
+@functools.cache   # a few distinct names ("positive", "near miss") over 20,000 cases, asked several times each
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name).strip("-")
+
+
 class TestCase(Frozen):
     name: CaseName
     traffic: Traffic
@@ -407,7 +413,7 @@ class TestCase(Frozen):
 
     @property
     def slug(self) -> str:
-        return re.sub(r"[^a-z0-9]+", "-", self.name).strip("-")
+        return _slug(self.name)
 
 
 class Rule(Frozen):

@@ -16,16 +16,22 @@ FOLDER = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 def printable(text: str) -> str:
     """text with every non-printable character shown as an escape, safe on one line anywhere."""
+    if text.isprintable():   # nearly always (every rule's path in iotdetect.rules): no walk per character
+        return text
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def path_findings(path: Path, rules_dir: Path, shown: str) -> list[Finding]:
     """Findings for a rule file whose folders fall outside the safe character set (the file name
     itself must equal the rule id, which the loader checks)."""
-    try:
-        parts = path.relative_to(rules_dir).parts
-    except ValueError:
-        return []
+    text, base = str(path), str(rules_dir)
+    if base != "/" and text.startswith(base + "/"):   # the usual case, without relative_to's parsing
+        parts = tuple(text[len(base) + 1:].split("/"))
+    else:
+        try:
+            parts = path.relative_to(rules_dir).parts
+        except ValueError:
+            return []
     findings = []
     for folder in parts[:-1]:
         if not FOLDER.fullmatch(folder):

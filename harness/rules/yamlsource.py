@@ -43,7 +43,7 @@ def read_text(path: Path, root: Path | None = None) -> str:
 def read_bytes(path: Path, root: Path | None = None) -> bytes:
     """The file's bytes, refusing what is not a bounded regular file (inside root if given)."""
     try:
-        info = path.lstat()
+        info = os.lstat(path)
     except FileNotFoundError:
         raise      # callers word a missing file themselves
     except OSError as exc:

@@ -28,10 +28,14 @@ def _problems_of(queries: list[str]) -> list[list[str]]:
     return [problems(query) for query in queries]
 
 
+def fingerprint() -> str:
+    """What every cached answer depends on besides its query: the eql version and this module."""
+    return digest(metadata.version("eql"), Path(__file__).read_bytes())[:16]
+
+
 def check_all(queries: list[str], root: Path, *, cache: bool = True) -> list[list[str]]:
     """problems() of every query. The parser (lark, pure Python) takes ~2 ms a query and a 10k-rule
     library emits ~17k: answers are cached per query in root/.iotdetect-cache/ (keyed by the eql
     version and this module's source, which sets the dialect), the rest parsed one process per core."""
-    fingerprint = digest(metadata.version("eql"), Path(__file__).read_bytes())[:16]
-    return answered(queries, cache_file(root, f"eql-{fingerprint}.json"),
+    return answered(queries, cache_file(root, f"eql-{fingerprint()}.json"),
                     lambda todo: fork_map(_problems_of, todo, PARALLEL_QUERIES), cache=cache)

@@ -91,6 +91,12 @@ def _fingerprint(schema: TableSchema, home: Path, functions: list[dict] | None =
     return digest.hexdigest()[:16]
 
 
+def fingerprint(schema: TableSchema, root: Path, functions: list[dict] | None = None) -> str:
+    """What every answer check_kql gives depends on besides its query; KustoUnavailable, as
+    check_kql raises, when the parser is not installed."""
+    return _fingerprint(schema, package_home(root), functions)
+
+
 def _run(queries: list[str], schema: TableSchema, home: Path, functions: list[dict] | None) -> list[list[dict]]:
     try:
         result = subprocess.run(_command(), input=json.dumps(_request(schema, queries, False, functions)),

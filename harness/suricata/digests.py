@@ -14,7 +14,7 @@ from pathlib import Path
 
 from harness.rules.answers import bounded, cache_file, read_json, write_json
 
-_KNOWN: dict[tuple, str] = {}
+_KNOWN: dict[str, str] = {}   # stamp text (path, inode, size, mtime, ctime) -> digest
 _USED: dict[str, None] = {}   # stamps asked for since the last save, in order (an ordered set)
 _hashed = 0   # files hashed and kept since the last save(): it writes only when there were some
 RACY = 2.0
@@ -22,18 +22,18 @@ CACHE_NAME = "digests.json"
 LIMIT = 100_000   # entries (~150 bytes each)
 
 
-def _stamp(path, info: os.stat_result) -> tuple:
-    return (str(path), info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+def _stamp(path, info: os.stat_result) -> str:
+    """The key of a file's digest: its path and stat fields, as one string (the cache's JSON keys
+    as they are, so remember() parses nothing per entry)."""
+    return f"{path}\0{info.st_ino}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}"
 
 
-def _text(stamp: tuple) -> str:
-    return "\0".join(map(str, stamp))
-
-
-def file_sha256(path: Path, data: bytes | None = None) -> str:
-    """Hex sha256 of the file's bytes (data: those bytes, when the caller read them already)."""
+def file_sha256(path: str | os.PathLike, data: bytes | None = None, info: os.stat_result | None = None) -> str:
+    """Hex sha256 of the file's bytes (data: those bytes, when the caller read them already; info:
+    its os.stat, when the caller has it: 20,000 pcaps are stat-ed once per check, not twice)."""
     global _hashed
-    info = os.stat(path)
+    if info is None:
+        info = os.stat(path)
     stamp = _stamp(path, info)
     known = _KNOWN.get(stamp)
     if known is None:
@@ -41,16 +41,16 @@ def file_sha256(path: Path, data: bytes | None = None) -> str:
         if time.time() - info.st_mtime > RACY:
             _KNOWN[stamp] = known
             _hashed += 1
-    _USED[_text(stamp)] = None
+    _USED[stamp] = None
     return known
 
 
 def remember(root: Path) -> None:
-    """What an earlier process of this project hashed (a damaged cache is an empty one)."""
-    for text, known in read_json(cache_file(root, CACHE_NAME)).items():
-        parts = text.split("\0")
-        if len(parts) == 5 and isinstance(known, str) and all(p.isdigit() for p in parts[1:]):
-            _KNOWN.setdefault((parts[0], *map(int, parts[1:])), known)
+    """What an earlier process of this project hashed (a damaged cache is an empty one; an entry
+    that is not a digest is skipped, and a key not of the stamp's form never matches one)."""
+    for stamp, known in read_json(cache_file(root, CACHE_NAME)).items():
+        if type(known) is str:
+            _KNOWN.setdefault(stamp, known)
 
 
 def save(root: Path) -> None:
@@ -61,6 +61,6 @@ def save(root: Path) -> None:
         return
     _hashed = 0
     inside = str(root.resolve()) + os.sep
-    known = {_text(stamp): value for stamp, value in _KNOWN.items() if stamp[0].startswith(inside)}
+    known = {stamp: value for stamp, value in _KNOWN.items() if stamp.startswith(inside)}
     write_json(cache_file(root, CACHE_NAME), bounded(known, list(_USED), LIMIT))
     _USED.clear()
