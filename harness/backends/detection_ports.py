@@ -22,6 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def port_list(ports) -> str:
+    """Ports as a port-group value: `502`, or `[502,5020]` sorted."""
+    ordered = sorted(ports)
+    return str(ordered[0]) if len(ordered) == 1 else "[" + ",".join(map(str, ordered)) + "]"
+
+
 @dataclass(frozen=True)
 class PortBound:
     protocol: str
@@ -32,7 +38,7 @@ class PortBound:
     @property
     def value(self) -> str:
         """The group's value as suricata.yaml writes it."""
-        return str(self.dp[0]) if len(self.dp) == 1 else "[" + ",".join(map(str, self.dp)) + "]"
+        return port_list(self.dp)
 
     @property
     def detection_ports(self) -> dict[str, str]:

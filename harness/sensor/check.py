@@ -12,7 +12,7 @@ from typing import Literal
 
 from harness.sensor.conf import View, load_view, lookup, truthy
 from harness.sensor.needs import OFF_BY_DEFAULT, PackNeeds, referenced
-from harness.sensor.ports import GROUP_OF, detection_ports, ports_of, var_groups
+from harness.sensor.ports import GROUP_OF, compact, detection_ports, ports_of, var_groups
 
 Level = Literal["error", "note"]
 
@@ -52,10 +52,6 @@ class Report:
         return dict(by_rule)
 
 
-def _norm(value: str) -> str:
-    return re.sub(r"\s+", "", value.strip().strip('"').strip("'"))
-
-
 def _users(needs: PackNeeds, kind: str) -> list[tuple[str, tuple[str, ...]]]:
     """(variable, the rules naming it) for the rules' address_vars or port_vars, by name."""
     users: dict[str, list[str]] = defaultdict(list)
@@ -77,7 +73,7 @@ def check_vars(view: View, needs: PackNeeds) -> list[Finding]:
         if missing:
             findings.append(Finding("error", "address-var", name, f"refers to undefined ${', $'.join(missing)}", rules))
         ours = needs.group_value(name)
-        if ours is not None and _norm(defined[name]).strip("[]") != _norm(ours).strip("[]"):
+        if ours is not None and compact(defined[name]).strip("[]") != compact(ours).strip("[]"):
             findings.append(Finding("note", "address-var", name, f"is {defined[name]!r} here but {ours!r} in"
                                     " rules/networks.yaml, which the SIEM searches and the test cases use", rules))
     return findings

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from harness.backends.detection_ports import PORT_BOUND
+from harness.backends.detection_ports import PORT_BOUND, port_list
 from harness.sensor.conf import View, lookup
 from harness.sensor.needs import PackNeeds
 
@@ -17,6 +17,11 @@ def var_groups(view: View, section: str) -> dict[str, str]:
     """vars.<section> (address-groups, port-groups) as name -> value text."""
     groups = lookup(view.tree, "vars", section)
     return {k: ("" if v is None else str(v)) for k, v in groups.items()} if isinstance(groups, dict) else {}
+
+
+def compact(value: str) -> str:
+    """A group's value without quotes or whitespace, as Suricata reads it."""
+    return re.sub(r"\s+", "", str(value).strip().strip('"').strip("'"))
 
 
 def _items(text: str) -> list[str]:
@@ -35,7 +40,7 @@ def _items(text: str) -> list[str]:
 def ports_of(value: str, groups: dict[str, str], seen: frozenset[str] = frozenset()) -> frozenset[int] | None:
     """The ports a port-group value (Suricata's port syntax) stands for; None when that cannot be
     told here (a negation, an undefined or circular variable, something that is not a port)."""
-    text = re.sub(r"\s+", "", str(value).strip().strip('"').strip("'"))
+    text = compact(value)
     ports: set[int] = set()
     for item in _items(text):
         if item.startswith("["):
@@ -77,14 +82,10 @@ def wanted_port_groups(view: View, needs: PackNeeds) -> tuple[list[tuple[str, st
         detected = detection_ports(view, bound.protocol) if bound else None
         if name not in defined:
             if bound is not None:
-                add.append((name, _value(detected or frozenset(bound.dp))))
+                add.append((name, port_list(detected or bound.dp)))
             continue
         held = ports_of(defined[name], defined)
         if held is not None and detected is not None and detected - held:
-            current = re.sub(r"\s+", "", defined[name].strip().strip('"').strip("'"))
+            current = compact(defined[name])
             widen.append((name, "[" + ",".join(_items(current) + sorted(map(str, detected - held), key=int)) + "]"))
     return add, widen
-
-
-def _value(ports: frozenset[int]) -> str:
-    return str(next(iter(ports))) if len(ports) == 1 else "[" + ",".join(map(str, sorted(ports))) + "]"
